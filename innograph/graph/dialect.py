@@ -1,0 +1,217 @@
+"""The Cypher that differs between the two stores, as small statement builders.
+
+Identifiers (labels, relationship types, property names) are formatted in only from
+``graph.schema``; every value travels as a ``$parameter``. Builders return
+``(query, params)`` or a query string whose parameters the caller supplies.
+
+Kùzu vs Neo4j, the differences that matter here (DESIGN.md §3):
+- Kùzu needs DDL (node/rel tables); Neo4j needs uniqueness constraints.
+- Kùzu bulk-writes with COPY from arrow; Neo4j with ``UNWIND $rows … MERGE … SET n += r.props``.
+- Kùzu has no ``SET n += map``, no map projection, no ``CALL {}``; variable-length patterns
+  need bounds; shortest paths are ``* SHORTEST 1..n`` (Neo4j: ``shortestPath(…*1..n…)``).
+- Vector index scores: Neo4j reports (1 + cos) / 2, Kùzu a distance 1 − cos
+  (``cosine_from_index_score``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import schema
+
+KUZU = "kuzu"
+NEO4J = "neo4j"
+
+
+# ------------------------------------------------------------------------ Kùzu
+def kuzu_schema_ddl() -> list[str]:
+    """CREATE … IF NOT EXISTS statements for every node and relationship table."""
+    out = []
+    for spec in schema.NODES.values():
+        cols = ", ".join(
+            f"{p.name} {p.type}" + (" PRIMARY KEY" if p.name == spec.key else "")
+            for p in spec.props
+        )
+        out.append(f"CREATE NODE TABLE IF NOT EXISTS {spec.label}({cols})")
+    for r in schema.RELS.values():
+        pairs = ", ".join(f"FROM {a} TO {b}" for a, b in r.pairs)
+        cols = "".join(f", {p.name} {p.type}" for p in r.props)
+        out.append(f"CREATE REL TABLE IF NOT EXISTS {r.type}({pairs}{cols})")
+    return out
+
+
+# ------------------------------------------------------------------------ Neo4j
+def neo4j_schema_ddl() -> list[str]:
+    """Uniqueness constraints on every node key, and range indexes on document years."""
+    out = []
+    for spec in schema.NODES.values():
+        name = f"{spec.label.lower()}_{spec.key}_unique"
+        out.append(
+            f"CREATE CONSTRAINT {name} IF NOT EXISTS "
+            f"FOR (n:{spec.label}) REQUIRE n.{spec.key} IS UNIQUE"
+        )
+    for label in schema.DOCUMENT_LABELS:
+        out.append(
+            f"CREATE INDEX {label.lower()}_year IF NOT EXISTS FOR (n:{label}) ON (n.year)"
+        )
+    return out
+
+
+def neo4j_existing_keys(label: str) -> str:
+    spec = schema.node(label)
+    return (f"UNWIND $keys AS k MATCH (n:{label} {{{spec.key}: k}}) "
+            f"RETURN n.{spec.key} AS key")
+
+
+def neo4j_upsert_nodes(label: str) -> str:
+    """``$rows``: [{key, props}] with null props removed (``SET +=`` with null deletes)."""
+    spec = schema.node(label)
+    return (f"UNWIND $rows AS r MERGE (n:{label} {{{spec.key}: r.key}}) "
+            "SET n += r.props RETURN count(n) AS n")
+
+
+def neo4j_set_properties(label: str) -> str:
+    """``$rows``: [{key, props}]; null values in props remove the property."""
+    spec = schema.node(label)
+    return (f"UNWIND $rows AS r MATCH (n:{label} {{{spec.key}: r.key}}) "
+            "SET n += r.props RETURN count(n) AS n")
+
+
+def neo4j_upsert_edges(rel_type: str, from_label: str, to_label: str) -> str:
+    """``$rows``: [{src, dst, keys, props}]; MERGE on (src, dst, key props)."""
+    spec = schema.rel(rel_type)
+    fk, tk = schema.node(from_label).key, schema.node(to_label).key
+    merge_keys = ", ".join(f"{p}: r.keys.{p}" for p in spec.key_props)
+    merge_map = f" {{{merge_keys}}}" if merge_keys else ""
+    return (
+        f"UNWIND $rows AS r MATCH (a:{from_label} {{{fk}: r.src}}) "
+        f"MATCH (b:{to_label} {{{tk}: r.dst}}) "
+        f"MERGE (a)-[e:{rel_type}{merge_map}]->(b) SET e += r.props RETURN count(e) AS n"
+    )
+
+
+def neo4j_delete_edges(rel_type: str, from_label: str, to_label: str,
+                       where_props: list[str]) -> str:
+    spec = schema.rel(rel_type)
+    for p in where_props:
+        if p not in spec.columns:
+            raise KeyError(f"{rel_type} has no property {p!r}")
+    cond = " AND ".join(f"e.{p} = $w{i}" for i, p in enumerate(where_props))
+    where = f" WHERE {cond}" if cond else ""
+    return (f"MATCH (:{from_label})-[e:{rel_type}]->(:{to_label}){where} "
+            "WITH e LIMIT $batch DELETE e RETURN count(*) AS n")
+
+
+def neo4j_count(label_or_type: str) -> str:
+    if label_or_type in schema.NODES:
+        return f"MATCH (n:{label_or_type}) RETURN count(n) AS n"
+    schema.rel(label_or_type)
+    return f"MATCH ()-[e:{label_or_type}]->() RETURN count(e) AS n"
+
+
+# ------------------------------------------------------------- vector scores
+def cosine_from_index_score(store_kind: str, score: float) -> float:
+    """The raw cosine from a vector index's score: Neo4j (1+cos)/2, Kùzu distance 1−cos."""
+    if store_kind == NEO4J:
+        return 2.0 * score - 1.0
+    if store_kind == KUZU:
+        return 1.0 - score
+    raise ValueError(f"unknown store kind {store_kind!r}")
+
+
+# ------------------------------------------------------------- read-only guard
+_WRITE_CLAUSES = re.compile(
+    r"\b(CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|COPY|ALTER|INSTALL|LOAD\s+EXTENSION|"
+    r"IMPORT|EXPORT|CHECKPOINT)\b",
+    re.IGNORECASE,
+)
+_STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/",
+                                   re.DOTALL)
+
+
+def looks_like_write(query: str) -> bool:
+    """True when a query has a writing clause outside strings, identifiers and comments.
+
+    A first guard only: the stores also run user queries in read-only mode (a read-only
+    Kùzu connection, Neo4j read transactions), which is what makes them safe.
+    """
+    return bool(_WRITE_CLAUSES.search(_STRINGS_AND_COMMENTS.sub(" ", query)))
+
+
+# ---------------------------------------------------------- the query library
+QUERY_DIR = Path(__file__).resolve().parent.parent / "cypher"
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query of the library: its name, header fields and the text per store."""
+
+    name: str
+    purpose: str
+    params: dict[str, str]  # name -> description (with default where given)
+    columns: list[str]
+    text: dict[str, str]  # store kind -> query text
+    defaults: dict[str, str]
+
+    def for_store(self, kind: str) -> str:
+        return self.text.get(kind) or self.text["both"]
+
+
+_HEADER = re.compile(r"^//\s*(\w+)\s*:\s*(.*)$")
+_SECTION = re.compile(r"^//\s*@(kuzu|neo4j|both)\s*$")
+_PARAM = re.compile(r"^\$?(\w+)\s*(?:\(([^)]*)\))?\s*(?:=\s*(\S+))?\s*(?:-\s*(.*))?$")
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    """Read a ``.cypher`` file: ``// name:``, ``// purpose:``, ``// param: $x = default - text``,
+    ``// columns: a, b`` headers, then the query; ``// @kuzu`` / ``// @neo4j`` start a
+    store-specific variant (without them the text serves both stores)."""
+    purpose, columns, params, defaults = "", [], {}, {}
+    name = path.stem
+    text: dict[str, str] = {}
+    section = "both"
+    body: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        s = line.strip()
+        sec = _SECTION.match(s)
+        if sec:
+            if "".join(body).strip():
+                text[section] = "\n".join(body).strip()
+            section, body = sec.group(1), []
+            continue
+        h = _HEADER.match(s)
+        if h and not "".join(body).strip():
+            key, val = h.group(1).lower(), h.group(2).strip()
+            if key == "name":
+                name = val
+            elif key == "purpose":
+                purpose = (purpose + " " + val).strip()
+            elif key == "columns":
+                columns = [c.strip() for c in val.split(",") if c.strip()]
+            elif key == "param":
+                m = _PARAM.match(val)
+                if m:
+                    pname = m.group(1)
+                    params[pname] = (m.group(4) or "").strip()
+                    if m.group(3) is not None:
+                        defaults[pname] = m.group(3)
+            continue
+        if s.startswith("//") and not "".join(body).strip():
+            continue
+        body.append(line)
+    if "".join(body).strip():
+        text[section] = "\n".join(body).strip()
+    if not text:
+        raise ValueError(f"{path}: no query text")
+    return NamedQuery(name, purpose, params, columns, text, defaults)
+
+
+def query_library(directory: Path = QUERY_DIR) -> dict[str, NamedQuery]:
+    """Every named query in ``innograph/cypher``, by name."""
+    out = {}
+    for p in sorted(directory.glob("*.cypher")):
+        q = parse_query_file(p)
+        out[q.name] = q
+    return out
