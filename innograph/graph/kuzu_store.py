@@ -132,6 +132,10 @@ class KuzuStore:
         return out
 
     # ----------------------------------------------------------------- writes
+    def existing_keys(self, label: str, keys: Any) -> set[str]:
+        """The subset of ``keys`` (a list or arrow array) present as ``label`` nodes."""
+        return self._existing(label, pa.array(keys, pa.string()) if isinstance(keys, list) else keys)
+
     def _existing(self, label: str, keys: pa.Array) -> set[str]:
         spec = schema.node(label)
         t0 = pa.table({"k": keys})
@@ -140,7 +144,8 @@ class KuzuStore:
         )
         return set(res.get_as_arrow().column(0).to_pylist())
 
-    def upsert_nodes(self, label: str, table: pa.Table, update: bool = True) -> UpsertCount:
+    def upsert_nodes(self, label: str, table: pa.Table, update: bool = True,
+                     overwrite: bool = True) -> UpsertCount:
         spec = schema.node(label)
         if table.num_rows == 0:
             return UpsertCount()
@@ -159,14 +164,21 @@ class KuzuStore:
         props = [c for c in table.column_names if c != spec.key]
         if update and existing and props:
             old_rows = table.filter(pc.invert(is_new))
-            count.updated = self._update_nodes(spec, old_rows, props, keep_existing=True)
+            count.updated = self._update_nodes(spec, old_rows, props, keep_existing=True,
+                                               fill_only=not overwrite)
         return count
 
     def _update_nodes(self, spec: schema.NodeSpec, rows: pa.Table, props: list[str],
-                      keep_existing: bool) -> int:
-        """SET ``props`` on existing nodes; returns how many nodes had a value change."""
-        cols = [(spec.key, "STRING")] + [(p, spec.prop_type(p)) for p in props]
-        t0 = conform(rows, cols).rename_columns(["k"] + [f"c{i}" for i in range(len(props))])
+                      keep_existing: bool, fill_only: bool = False) -> int:
+        """SET ``props`` on existing nodes; returns how many nodes had a value change.
+
+        ``keep_existing``: a null in ``rows`` keeps the stored value. ``fill_only``: only
+        stored nulls are filled (a stored value is never replaced).
+        """
+        if fill_only:
+            cond = " OR ".join(f"(c{i} IS NOT NULL AND n.{p} IS NULL)" for i, p in enumerate(props))
+            sets = ", ".join(f"n.{p} = coalesce(n.{p}, c{i})" for i, p in enumerate(props))
+            return self._set_from(spec, rows, props, cond, sets)
         changed = " OR ".join(
             (f"(c{i} IS NOT NULL AND (n.{p} IS NULL OR n.{p} <> c{i}))" if keep_existing else
              f"((c{i} IS NULL) <> (n.{p} IS NULL) OR n.{p} <> c{i})")
@@ -176,6 +188,12 @@ class KuzuStore:
             (f"n.{p} = coalesce(c{i}, n.{p})" if keep_existing else f"n.{p} = c{i}")
             for i, p in enumerate(props)
         )
+        return self._set_from(spec, rows, props, changed, sets)
+
+    def _set_from(self, spec: schema.NodeSpec, rows: pa.Table, props: list[str],
+                  changed: str, sets: str) -> int:
+        cols = [(spec.key, "STRING")] + [(p, spec.prop_type(p)) for p in props]
+        t0 = conform(rows, cols).rename_columns(["k"] + [f"c{i}" for i in range(len(props))])
         res = self._conn.execute(
             f"LOAD FROM t0 MATCH (n:{spec.label} {{{spec.key}: k}}) "
             f"WITH n, {', '.join(['k'] + [f'c{i}' for i in range(len(props))])}, "

@@ -107,6 +107,8 @@ _DOC_COMMON = (
     Prop("ai_prob", "DOUBLE"),  # J: P(AI) of the final stage
     Prop("ai_stage"),  # J: rule | outer | inner | label
     Prop("ai_model"),  # J: model version that produced is_ai
+    Prop("ai_label", "BOOL"),  # L: teacher label imported from a file (GPT-4, experts, ...)
+    Prop("ai_label_source"),  # L: where that label came from
     Prop("embedding", "FLOAT[]"),  # J: document vector
     Prop("embedding_model"),  # J
     Prop("embedding_dim", "INT64"),  # J

@@ -43,8 +43,10 @@ class Store(Protocol):
     def ensure_schema(self) -> None:
         """Create every node table / constraint and relationship table; idempotent."""
 
-    def upsert_nodes(self, label: str, table: pa.Table, update: bool = True) -> UpsertCount:
-        """Insert rows whose key is new; on existing keys set the non-null given columns.
+    def upsert_nodes(self, label: str, table: pa.Table, update: bool = True,
+                     overwrite: bool = True) -> UpsertCount:
+        """Insert rows whose key is new; on existing keys set the non-null given columns
+        (``overwrite=False``: only properties still null are filled).
 
         ``table`` has the label's key column and any subset of its properties.
         """
@@ -57,6 +59,9 @@ class Store(Protocol):
         present is left as it is (jobs that recompute edges delete their old ones first).
         Endpoints must exist.
         """
+
+    def existing_keys(self, label: str, keys: Any) -> set[str]:
+        """The subset of ``keys`` present as ``label`` nodes."""
 
     def set_properties(self, label: str, table: pa.Table) -> int:
         """Set the given columns (nulls included) on existing nodes keyed by the key column."""

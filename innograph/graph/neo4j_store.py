@@ -1,0 +1,189 @@
+"""The production store: Neo4j 5 through the official ``neo4j`` driver.
+
+Every statement comes from ``dialect`` (parameters only). Writes run in managed write
+transactions (``execute_write``, retried by the driver on transient errors, routed to the
+leader on a cluster); reads in ``execute_read``. Credentials come from ``NEO4J_USER`` /
+``NEO4J_PASSWORD`` or from the file named by ``INNOGRAPH_NEO4J_CONFIG`` (``KEY=value`` lines),
+never from the command line, and are never logged.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pyarrow as pa
+
+from ..errors import ReadOnlyQueryError, StoreUnreachableError
+from . import dialect, schema
+from .store import UpsertCount
+
+WRITE_BATCH = 5000
+
+
+def credentials(env: dict[str, str] | None = None) -> tuple[str, str]:
+    """(user, password) from the environment, else from ``$INNOGRAPH_NEO4J_CONFIG``."""
+    env = dict(os.environ if env is None else env)
+    cfg = env.get("INNOGRAPH_NEO4J_CONFIG")
+    if cfg and Path(cfg).is_file():
+        for line in Path(cfg).read_text(encoding="utf-8").splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                k, v = line.split("=", 1)
+                env.setdefault(k.strip(), v.strip())
+    user = env.get("NEO4J_USER", "neo4j")
+    password = env.get("NEO4J_PASSWORD")
+    if not password:
+        raise StoreUnreachableError(
+            "no Neo4j password: set NEO4J_PASSWORD (and NEO4J_USER), or point "
+            "INNOGRAPH_NEO4J_CONFIG at a file outside the repo holding NEO4J_PASSWORD=…"
+        )
+    return user, password
+
+
+def _clean(props: dict[str, Any]) -> dict[str, Any]:
+    """Drop nulls: ``SET n += map`` with a null value would delete the property."""
+    return {k: v for k, v in props.items() if v is not None}
+
+
+class Neo4jStore:
+    """A Neo4j database reached through a driver (``neo4j.Driver`` or a compatible object)."""
+
+    kind = "neo4j"
+
+    def __init__(self, driver: Any, database: str | None = None, read_only: bool = False,
+                 batch: int = WRITE_BATCH):
+        self.driver, self.database, self.read_only, self.batch = driver, database, read_only, batch
+
+    @classmethod
+    def connect(cls, url: str, read_only: bool = False, database: str | None = None,
+                **_: Any) -> "Neo4jStore":
+        import neo4j
+
+        user, password = credentials()
+        try:
+            driver = neo4j.GraphDatabase.driver(url, auth=(user, password))
+            driver.verify_connectivity()
+        except Exception as e:  # the driver has many error classes; say what to do
+            raise StoreUnreachableError(
+                f"cannot reach Neo4j at {url}: {type(e).__name__}. Is it running "
+                "(`docker compose up -d`) and are NEO4J_USER / NEO4J_PASSWORD right?"
+            ) from e
+        return cls(driver, database=database, read_only=read_only)
+
+    # ---------------------------------------------------------------- plumbing
+    def _session(self) -> Any:
+        kw = {"database": self.database} if self.database else {}
+        return self.driver.session(**kw)
+
+    def _write(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.read_only:
+            raise ReadOnlyQueryError("store opened read-only")
+
+        def work(tx: Any) -> list[dict[str, Any]]:
+            return tx.run(query, params).data()
+
+        with self._session() as s:
+            return s.execute_write(work)
+
+    def _read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        def work(tx: Any) -> list[dict[str, Any]]:
+            return tx.run(query, params).data()
+
+        with self._session() as s:
+            return s.execute_read(work)
+
+    def _batches(self, rows: list[dict[str, Any]]) -> Any:
+        for i in range(0, len(rows), self.batch):
+            yield rows[i:i + self.batch]
+
+    # -------------------------------------------------------------- interface
+    def ensure_schema(self) -> None:
+        for stmt in dialect.neo4j_schema_ddl():
+            self._write(stmt, {})
+
+    def existing_keys(self, label: str, keys: Any) -> set[str]:
+        keys = [k for k in (keys.to_pylist() if hasattr(keys, "to_pylist") else keys)]
+        out: set[str] = set()
+        q = dialect.neo4j_existing_keys(label)
+        for chunk in self._batches([{"k": k} for k in keys]):
+            out.update(r["key"] for r in self._read(q, {"keys": [c["k"] for c in chunk]}))
+        return out
+
+    def upsert_nodes(self, label: str, table: pa.Table, update: bool = True,
+                     overwrite: bool = True) -> UpsertCount:
+        """MERGE on the key; ``updated`` counts existing keys that were sent (not compared).
+
+        ``overwrite=False`` sends only the rows whose key is new (Neo4j has no cheap
+        per-property fill-gaps in one statement; entity nodes rarely need it)."""
+        if not overwrite:
+            update = False
+        spec = schema.node(label)
+        rows = table.to_pylist()
+        existing = self.existing_keys(label, [r[spec.key] for r in rows])
+        payload = [{"key": r[spec.key], "props": _clean({k: v for k, v in r.items() if k != spec.key})}
+                   for r in rows if update or r[spec.key] not in existing]
+        q = dialect.neo4j_upsert_nodes(label)
+        for chunk in self._batches(payload):
+            self._write(q, {"rows": chunk})
+        new = len({r[spec.key] for r in rows} - existing)
+        return UpsertCount(inserted=new, updated=len(existing) if update else 0)
+
+    def set_properties(self, label: str, table: pa.Table) -> int:
+        spec = schema.node(label)
+        payload = [{"key": r[spec.key], "props": {k: v for k, v in r.items() if k != spec.key}}
+                   for r in table.to_pylist()]
+        q = dialect.neo4j_set_properties(label)
+        n = 0
+        for chunk in self._batches(payload):
+            n += sum(r.get("n", 0) for r in self._write(q, {"rows": chunk}))
+        return n
+
+    def upsert_edges(self, rel_type: str, from_label: str, to_label: str,
+                     table: pa.Table) -> UpsertCount:
+        spec = schema.rel(rel_type)
+        payload = []
+        for r in table.to_pylist():
+            keys = {p: r.get(p) for p in spec.key_props}
+            props = _clean({k: v for k, v in r.items() if k not in ("src", "dst")})
+            payload.append({"src": r["src"], "dst": r["dst"], "keys": keys, "props": props})
+        q = dialect.neo4j_upsert_edges(rel_type, from_label, to_label)
+        n = 0
+        for chunk in self._batches(payload):
+            n += sum(r.get("n", 0) for r in self._write(q, {"rows": chunk}))
+        return UpsertCount(inserted=n)
+
+    def delete_edges(self, rel_type: str, from_label: str, to_label: str,
+                     where: dict[str, Any] | None = None) -> int:
+        where = where or {}
+        q = dialect.neo4j_delete_edges(rel_type, from_label, to_label, list(where))
+        params = {f"w{i}": v for i, v in enumerate(where.values())}
+        total = 0
+        while True:  # delete in batches so one transaction stays small
+            rows = self._write(q, {**params, "batch": self.batch})
+            n = sum(r.get("n", 0) for r in rows)
+            total += n
+            if n < self.batch:
+                return total
+
+    def read_table(self, query: str, params: dict[str, Any] | None = None) -> pa.Table:
+        return pa.Table.from_pylist(self._read(query, params or {}))
+
+    def run_read(self, query: str, params: dict[str, Any] | None = None) -> pa.Table:
+        if dialect.looks_like_write(query):
+            raise ReadOnlyQueryError("this path runs read-only queries; the query writes")
+        return self.read_table(query, params)
+
+    def count(self, label_or_type: str) -> int:
+        rows = self._read(dialect.neo4j_count(label_or_type), {})
+        return int(rows[0]["n"]) if rows else 0
+
+    def stats(self) -> dict[str, int]:
+        out = {label: self.count(label) for label in schema.NODES}
+        out.update({t: self.count(t) for t in schema.RELS})
+        return out
+
+    def close(self) -> None:
+        close: Callable[[], None] | None = getattr(self.driver, "close", None)
+        if close:
+            close()

@@ -1,0 +1,132 @@
+"""Store → DeepPatentAI.csv, DeepDiveAI.csv, DeepCosineAI.csv (METHOD.md §1 headers).
+
+Rows are ordered by id (numerically when every id is a number), keywords by their rank on
+the HAS_KEYWORD edge, so that loading an export into an empty store and exporting again
+gives byte-identical files. Floats are written in Python's shortest round-trip form.
+
+Text cells beginning with ``=``, ``+``, ``-``, ``@``, tab or carriage return are prefixed with
+``'`` (OWASP CSV-injection guidance) unless ``raw=True``; plain numbers are never touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from ..graph import schema
+from ..graph.store import Store
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# Which SIMILAR_TO method DeepCosineAI.csv prefers when several are in the store.
+METHOD_PREFERENCE = ("exact", "input", "index")
+
+
+def neutralise(value: str) -> str:
+    """Prefix a cell that a spreadsheet would read as a formula with ``'``.
+
+    Plain numbers (``-3.2``, ``+1``) are left alone: they are data, not formulas.
+    """
+    if not value.startswith(FORMULA_START):
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if value != value else repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def id_order(ids: list[str]) -> list[str]:
+    """Ids sorted numerically when all are integers, else as strings."""
+    if ids and all(i.isdigit() for i in ids):
+        return sorted(ids, key=int)
+    return sorted(ids)
+
+
+def _keywords(store: Store, label: str) -> dict[str, list[str]]:
+    t = store.read_table(
+        f"MATCH (d:{label})-[e:{schema.HAS_KEYWORD}]->(k:{schema.KEYWORD}) "
+        "RETURN d.id AS id, k.name AS name, e.rank AS rank, e.score AS score"
+    ).to_pylist()
+    by_doc: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for r in t:
+        rank = r["rank"] if r["rank"] is not None else 1 << 30
+        score = -(r["score"] if r["score"] is not None else 0.0)
+        by_doc[r["id"]].append((rank, score, r["name"]))
+    return {d: [n for *_, n in sorted(v)] for d, v in by_doc.items()}
+
+
+def _write(path: Path, header: list[str], rows: list[list[Any]], raw: bool) -> int:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        for row in rows:
+            cells = [_cell(v) for v in row]
+            if not raw:
+                cells = [neutralise(c) for c in cells]
+            w.writerow(cells)
+    return len(rows)
+
+
+def _documents(store: Store, label: str, columns: dict[str, str], header: list[str],
+               raw: bool, path: Path) -> int:
+    props = [columns[h] for h in header if h in columns]
+    ret = ", ".join(f"d.{p} AS {p}" for p in props)
+    rows = {r["id"]: r for r in store.read_table(f"MATCH (d:{label}) RETURN {ret}").to_pylist()}
+    kws = _keywords(store, label)
+    out = []
+    for i in id_order(list(rows)):
+        r = rows[i]
+        out.append([json.dumps(kws.get(i, []), ensure_ascii=False) if h == "Keywords"
+                    else r.get(columns[h]) for h in header])
+    return _write(path, header, out, raw)
+
+
+def export_csvs(store: Store, out_dir: str | Path, raw: bool = False,
+                method: str | None = None) -> dict[str, int]:
+    """Write the three CSVs into ``out_dir``; returns rows written per file.
+
+    ``method`` picks which SIMILAR_TO edges become DeepCosineAI.csv (default: the first of
+    ``METHOD_PREFERENCE`` present); only rank-1 edges are written, one row per paper.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    n = {
+        schema.DEEP_PATENT_CSV: _documents(store, schema.PATENT, schema.DEEP_PATENT_COLUMNS,
+                                           schema.DEEP_PATENT_HEADER, raw,
+                                           out / schema.DEEP_PATENT_CSV),
+        schema.DEEP_DIVE_CSV: _documents(store, schema.PAPER, schema.DEEP_DIVE_COLUMNS,
+                                         schema.DEEP_DIVE_HEADER, raw, out / schema.DEEP_DIVE_CSV),
+    }
+    edges = store.read_table(
+        f"MATCH (a:{schema.PAPER})-[e:{schema.SIMILAR_TO}]->(b:{schema.PATENT}) "
+        "RETURN a.id AS paper, b.id AS patent, e.score AS score, e.rank AS rank, "
+        "e.method AS method"
+    ).to_pylist()
+    methods = {e["method"] for e in edges}
+    chosen = method or next((m for m in METHOD_PREFERENCE if m in methods),
+                            min(methods) if methods else None)
+    best: dict[str, dict[str, Any]] = {}
+    for e in edges:
+        if e["method"] != chosen or (e["rank"] not in (None, 1)):
+            continue
+        cur = best.get(e["paper"])
+        if cur is None or (e["score"] or 0) > (cur["score"] or 0):
+            best[e["paper"]] = e
+    rows = [[p, best[p]["patent"], best[p]["score"]] for p in id_order(list(best))]
+    n[schema.DEEP_COSINE_CSV] = _write(out / schema.DEEP_COSINE_CSV, schema.DEEP_COSINE_HEADER,
+                                       rows, raw)
+    return n
