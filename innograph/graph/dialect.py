@@ -154,6 +154,7 @@ class NamedQuery:
     columns: list[str]
     text: dict[str, str]  # store kind -> query text
     defaults: dict[str, str]
+    types: dict[str, str]  # name -> int | float | str | bool | list
 
     def for_store(self, kind: str) -> str:
         return self.text.get(kind) or self.text["both"]
@@ -168,7 +169,7 @@ def parse_query_file(path: Path) -> NamedQuery:
     """Read a ``.cypher`` file: ``// name:``, ``// purpose:``, ``// param: $x = default - text``,
     ``// columns: a, b`` headers, then the query; ``// @kuzu`` / ``// @neo4j`` start a
     store-specific variant (without them the text serves both stores)."""
-    purpose, columns, params, defaults = "", [], {}, {}
+    purpose, columns, params, defaults, types = "", [], {}, {}, {}
     name = path.stem
     text: dict[str, str] = {}
     section = "both"
@@ -195,8 +196,10 @@ def parse_query_file(path: Path) -> NamedQuery:
                 if m:
                     pname = m.group(1)
                     params[pname] = (m.group(4) or "").strip()
+                    types[pname] = (m.group(2) or "str").strip()
                     if m.group(3) is not None:
-                        defaults[pname] = m.group(3)
+                        d = m.group(3)
+                        defaults[pname] = "" if d in ("''", '""') else d
             continue
         if s.startswith("//") and not "".join(body).strip():
             continue
@@ -205,7 +208,7 @@ def parse_query_file(path: Path) -> NamedQuery:
         text[section] = "\n".join(body).strip()
     if not text:
         raise ValueError(f"{path}: no query text")
-    return NamedQuery(name, purpose, params, columns, text, defaults)
+    return NamedQuery(name, purpose, params, columns, text, defaults, types)
 
 
 def query_library(directory: Path = QUERY_DIR) -> dict[str, NamedQuery]:

@@ -1,0 +1,106 @@
+"""The embedded Kùzu store: key-diffed upserts, edges, property writes, locking, read-only."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pyarrow as pa
+import pytest
+
+from innograph.errors import ReadOnlyQueryError, StoreLockedError
+from innograph.graph.store import open_store
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(str(tmp_path / "g.db"))
+    yield s
+    s.close()
+
+
+def test_upsert_nodes_inserts_new_and_counts_changed(store):
+    c = store.upsert_nodes("Paper", pa.table({"id": ["a", "b", "a"], "title": ["x", "y", "z"]}))
+    assert (c.inserted, c.updated) == (2, 0)  # the duplicate "a" keeps its first row
+    c = store.upsert_nodes("Paper", pa.table({"id": ["a", "b"], "title": ["x", "y2"]}))
+    assert (c.inserted, c.updated) == (0, 1)
+    rows = store.read_table("MATCH (p:Paper) RETURN p.id AS id, p.title AS t ORDER BY id").to_pylist()
+    assert rows == [{"id": "a", "t": "x"}, {"id": "b", "t": "y2"}]
+
+
+def test_null_does_not_erase_on_upsert_but_does_on_set_properties(store):
+    store.upsert_nodes("Paper", pa.table({"id": ["a"], "title": ["x"], "year": [2001]}))
+    store.upsert_nodes("Paper", pa.table({"id": ["a"], "title": pa.array([None], pa.string())}))
+    assert store.read_table("MATCH (p:Paper) RETURN p.title").column(0).to_pylist() == ["x"]
+    store.set_properties("Paper", pa.table({"id": ["a"], "title": pa.array([None], pa.string())}))
+    assert store.read_table("MATCH (p:Paper) RETURN p.title").column(0).to_pylist() == [None]
+
+
+def test_fill_only_never_replaces_a_stored_value(store):
+    store.upsert_nodes("Applicant", pa.table({"id": ["acme"], "name": ["Acme"], "region": ["CA"]}))
+    c = store.upsert_nodes("Applicant", pa.table({"id": ["acme"], "region": ["TX"]}), overwrite=False)
+    assert c.updated == 0
+    assert store.read_table("MATCH (a:Applicant) RETURN a.region").column(0).to_pylist() == ["CA"]
+
+
+def test_edges_are_not_doubled_on_rerun(store):
+    store.upsert_nodes("Paper", pa.table({"id": ["a", "b"]}))
+    store.upsert_nodes("Keyword", pa.table({"name": ["k1", "k2"]}))
+    e = pa.table({"src": ["a", "a", "b"], "dst": ["k1", "k2", "k1"], "source": ["input"] * 3})
+    assert store.upsert_edges("HAS_KEYWORD", "Paper", "Keyword", e).inserted == 3
+    assert store.upsert_edges("HAS_KEYWORD", "Paper", "Keyword", e).inserted == 0
+    assert store.count("HAS_KEYWORD") == 3
+
+
+def test_similar_to_is_unique_per_method_and_delete_by_method(store):
+    store.upsert_nodes("Paper", pa.table({"id": ["a"]}))
+    store.upsert_nodes("Patent", pa.table({"id": ["P"]}))
+    e = pa.table({"src": ["a", "a"], "dst": ["P", "P"], "score": [0.5, 0.4], "method": ["exact", "index"]})
+    assert store.upsert_edges("SIMILAR_TO", "Paper", "Patent", e).inserted == 2
+    assert store.delete_edges("SIMILAR_TO", "Paper", "Patent", {"method": "index"}) == 1
+    assert store.read_table("MATCH ()-[e:SIMILAR_TO]->() RETURN e.method").column(0).to_pylist() == ["exact"]
+
+
+def test_unknown_property_is_refused(store):
+    with pytest.raises(KeyError, match="no properties"):
+        store.upsert_nodes("Paper", pa.table({"id": ["a"], "titel": ["x"]}))
+
+
+def test_read_only_store_refuses_writes(tmp_path):
+    path = str(tmp_path / "g.db")
+    open_store(path).close()
+    ro = open_store(path, read_only=True)
+    try:
+        with pytest.raises(ReadOnlyQueryError):
+            ro.run_read("CREATE (p:Paper {id: 'x'})")
+        with pytest.raises(ReadOnlyQueryError):
+            ro.run_read("MATCH (p:Paper) SET p.title = 'x'")
+    finally:
+        ro.close()
+
+
+def test_second_writer_gets_store_locked(tmp_path):
+    """Another process holding the store for writing → a clear StoreLockedError, no corruption."""
+    path = str(tmp_path / "g.db")
+    code = textwrap.dedent(f"""
+        import sys, time
+        from innograph.graph.store import open_store
+        s = open_store({path!r})
+        print("open", flush=True)
+        sys.stdin.readline()
+        s.close()
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(StoreLockedError, match="locked by another process"):
+            open_store(path)
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(timeout=60)
+    s = open_store(path)  # the store is intact once the writer is gone
+    assert s.count("Paper") == 0
+    s.close()
