@@ -24,6 +24,10 @@ from . import schema
 KUZU = "kuzu"
 NEO4J = "neo4j"
 
+# Map keys of the ``$rows`` payloads the Neo4j builders read (``r.key``, ``r.props`` …),
+# and result column names; not graph properties, but Neo4j's linter sees them as keys.
+PAYLOAD_KEYS = ("key", "props", "keys", "src", "dst", "n")
+
 
 # ------------------------------------------------------------------------ Kùzu
 def kuzu_schema_ddl() -> list[str]:
