@@ -104,3 +104,47 @@ def test_second_writer_gets_store_locked(tmp_path):
     s = open_store(path)  # the store is intact once the writer is gone
     assert s.count("Paper") == 0
     s.close()
+
+
+def test_readers_share_a_store_and_exclude_writers(tmp_path):
+    """Documented behaviour: read-only opens share the store; a writer is refused while readers
+    hold it, and a reader is refused while a writer holds it (both with StoreLockedError)."""
+    path = str(tmp_path / "g.db")
+    s = open_store(path)
+    s.upsert_nodes("Paper", pa.table({"id": ["a"]}))
+    s.close()
+    hold = textwrap.dedent(f"""
+        import sys
+        from innograph.graph.store import open_store
+        s = open_store({path!r}, read_only=sys.argv[1] == "ro")
+        print("open", flush=True)
+        sys.stdin.readline()
+        s.close()
+    """)
+
+    def holder(mode):
+        p = subprocess.Popen([sys.executable, "-c", hold, mode], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+        assert p.stdout.readline().strip() == "open"
+        return p
+
+    def release(p):
+        p.stdin.write("\n")
+        p.stdin.flush()
+        p.wait(timeout=60)
+
+    r1 = holder("ro")
+    try:
+        r2 = open_store(path, read_only=True)  # a second reader at the same time
+        assert r2.count("Paper") == 1
+        r2.close()
+        with pytest.raises(StoreLockedError):
+            open_store(path)
+    finally:
+        release(r1)
+    w = holder("rw")
+    try:
+        with pytest.raises(StoreLockedError):
+            open_store(path, read_only=True)
+    finally:
+        release(w)
