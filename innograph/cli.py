@@ -241,6 +241,65 @@ def query(name: Optional[str] = typer.Argument(None, help="Query name (see --lis
     print_table(t.to_pylist(), fmt, title=name)
 
 
+# ------------------------------------------------------------ figures (issue 10)
+search_app = typer.Typer(help="Search the graph.", no_args_is_help=True)
+evaluate_app = typer.Typer(help="Evaluate retrieval and models.", no_args_is_help=True)
+app.add_typer(search_app, name="search")
+app.add_typer(evaluate_app, name="evaluate")
+
+
+@search_app.command("figures")
+def search_figures_cmd(
+    text: str = typer.Argument(..., help="What to look for"),
+    k: int = typer.Option(10, "--k"),
+    model: Optional[str] = typer.Option(None, "--model", help="Local sentence-transformers "
+                                        "folder (default: the offline MiniLM package)"),
+    clip: Optional[str] = typer.Option(None, "--clip", help="Local sentence-transformers CLIP "
+                                       "folder: rank by image embedding"),
+    images: Optional[str] = typer.Option(None, "--images", help="Folder holding the drawing "
+                                         "files named in Figure.file (with --clip)"),
+    device: Optional[str] = typer.Option(None, "--device"),
+    fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Rank figures by similarity of TEXT to their captions (or images with --clip).
+
+    Example: innograph search figures "shaving razor cartridge" --k 5
+    """
+    from .pipeline.figures import search_figures
+
+    with _open(db, read_only=True) as store:
+        res = search_figures(store, text, k=k, model_path=model, clip_path=clip,
+                             image_dir=images, device=device)
+    rows = [{"rank": r["rank"], "score": r["score"], "figure": r["figure_id"],
+             "patent": r["patent_id"], "caption": (r["caption"] or "")[:80],
+             "file": r["file"] or ""} for r in res["results"]]
+    print_table(rows, fmt, title=f"{res['method']} · {res['model']} · {res['figures']} figures")
+
+
+@evaluate_app.command("retrieval")
+def evaluate_retrieval_cmd(
+    query: str = typer.Option("caption", "--query", help="caption | title"),
+    model: Optional[str] = typer.Option(None, "--model"),
+    clip: Optional[str] = typer.Option(None, "--clip"),
+    images: Optional[str] = typer.Option(None, "--images"),
+    device: Optional[str] = typer.Option(None, "--device"),
+    fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+    db: Optional[str] = DbOption,
+) -> None:
+    """R@1/5/10 of caption→patent (or title→patent) retrieval over the loaded figures.
+
+    Example: innograph evaluate retrieval --query title
+    """
+    from .pipeline.figures import evaluate_retrieval
+
+    with _open(db, read_only=True) as store:
+        res = evaluate_retrieval(store, query, model_path=model, clip_path=clip,
+                                 image_dir=images, device=device)
+    print_table([{"metric": k, "value": v} for k, v in res.items()], fmt,
+                title=f"{res['query']} → patent")
+
+
 # ------------------------------------------------------------------------- demo
 @app.command("demo")
 def demo(out_dir: Path = typer.Option(Path("innograph-demo"), "--out", help="Output folder"),
