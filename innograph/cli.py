@@ -241,6 +241,164 @@ def query(name: Optional[str] = typer.Argument(None, help="Query name (see --lis
     print_table(t.to_pylist(), fmt, title=name)
 
 
+# ------------------------------------------------------------------ analyze (issue 8)
+analyze_app = typer.Typer(
+    help="Analyses researchers run on the graph (METHOD.md §6). Each writes CSV tables and "
+         "a PNG figure into --out and prints the main table.\n\n"
+         "Example: innograph analyze cooperation --by region --years 2012-2021 --out results",
+    no_args_is_help=True)
+app.add_typer(analyze_app, name="analyze")
+
+
+def _df_rows(df: Any, limit: Optional[int] = None) -> list[dict[str, Any]]:
+    """DataFrame → rows for print_table (NaN / NA → None)."""
+    import pandas as pd
+
+    d = df if limit is None else df.head(limit)
+    return d.astype(object).where(pd.notna(d), None).to_dict("records")
+
+
+def _show(res: Any, fmt: str, names: list[tuple[str, str, Optional[int]]]) -> None:
+    for key, title, limit in names:
+        print_table(_df_rows(res.tables[key], limit), fmt, title)
+    for f in res.files:
+        console.print(f"wrote {f}")
+
+
+@analyze_app.command("cooperation")
+def analyze_cooperation_cmd(
+    by: str = typer.Option("region", "--by", help="region | country"),
+    years: Optional[str] = typer.Option(None, "--years", help="A-B (e.g. 2012-2021) or one year"),
+    documents: str = typer.Option("patent", "--documents",
+                                  help="patent (applicants) | paper (institutions)"),
+    measure: str = typer.Option("co_documents", "--measure",
+                                help="what the differences measure: co_documents | documents | degree"),
+    out_dir: Path = typer.Option(Path("analysis"), "--out", help="folder for CSV + PNG"),
+    fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Cooperation degree (co-applied / all documents) per region and year, and its range,
+    sample std, coefficient of variation and locational Gini across regions per year.
+
+    Example: innograph analyze cooperation --by region --years 2012-2021 --out results
+    """
+    from .pipeline.analyze import analyze_cooperation, parse_years
+
+    try:
+        with _open(db, read_only=True) as store:
+            res = analyze_cooperation(store, by=by, years=parse_years(years), out=out_dir,
+                                      documents=documents, measure=measure)
+    except InnographError as e:
+        _fail(e)
+    _show(res, fmt, [("ranking", f"cooperation degree by {by}", None),
+                     ("differences", f"differences across {by}s per year", None)])
+
+
+@analyze_app.command("network")
+def analyze_network_cmd(
+    nodes: str = typer.Option("applicant", "--nodes",
+                              help="applicant | institution | country | region"),
+    years: Optional[str] = typer.Option(None, "--years", help="A-B (e.g. 2012-2021) or one year"),
+    window: Optional[int] = typer.Option(None, "--window",
+                                         help="split the years into windows of N years"),
+    documents: Optional[str] = typer.Option(
+        None, "--documents", help="patent | paper (default: papers for institutions, else patents)"),
+    distance: str = typer.Option("hops", "--distance",
+                                 help="hops | inverse_weight (betweenness, closeness)"),
+    sample: Optional[int] = typer.Option(None, "--sample-betweenness",
+                                         help="estimate betweenness from K sources (big graphs)"),
+    seed: int = typer.Option(0, "--seed", help="Louvain / sampling seed"),
+    top: int = typer.Option(20, "--top", help="nodes to print"),
+    out_dir: Path = typer.Option(Path("analysis"), "--out", help="folder for CSV + PNG"),
+    fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Collaboration network (co-application / co-authorship counts as weights): density,
+    degree / betweenness / closeness centrality, Burt's effective size and constraint,
+    Louvain communities; per window with --window.
+
+    Example: innograph analyze network --nodes region --years 2012-2021 --window 3
+    """
+    from .pipeline.analyze import analyze_network, parse_years
+
+    try:
+        with _open(db, read_only=True) as store:
+            res = analyze_network(store, nodes=nodes, years=parse_years(years), window=window,
+                                  out=out_dir, documents=documents, seed=seed,
+                                  distance=distance, betweenness_k=sample)
+    except InnographError as e:
+        _fail(e)
+    _show(res, fmt, [("summary", f"{nodes} network", None),
+                     ("nodes", f"top {top} {nodes}s by strength", top)])
+
+
+@analyze_app.command("countries")
+def analyze_countries_cmd(
+    years: Optional[str] = typer.Option(None, "--years", help="A-B (e.g. 2015-2024) or one year"),
+    population: Optional[Path] = typer.Option(
+        None, "--population", help="CSV with code,population (default: shipped WDI 2022 table)"),
+    top: int = typer.Option(30, "--top", help="countries kept (Z is min-max over these)"),
+    counting: str = typer.Option("full", "--counting", help="full | fractional"),
+    topics: str = typer.Option("keyword", "--topics", help="keyword | category (arXiv)"),
+    out_dir: Path = typer.Option(Path("analysis"), "--out", help="folder for CSV + PNG"),
+    fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Papers per country, per million population, mean citations, mean venue impact,
+    composite Z = 0.5·minmax(citations) + 0.5·minmax(impact); co-authorship flows from the
+    first author's country; topic shares.
+
+    Example: innograph analyze countries --years 2015-2024 --out results
+    """
+    from .pipeline.analyze import analyze_countries, parse_years
+
+    try:
+        with _open(db, read_only=True) as store:
+            res = analyze_countries(store, out=out_dir, population=population,
+                                    years=parse_years(years), top=top, counting=counting,
+                                    topics=topics)
+    except InnographError as e:
+        _fail(e)
+    _show(res, fmt, [("countries", "country indicators", None),
+                     ("flows", "co-authorship flows (first author → co-authors)", 20)])
+
+
+@analyze_app.command("cooccurrence")
+def analyze_cooccurrence_cmd(
+    of: str = typer.Option("keyword", "--of", help="keyword | ipc"),
+    years: Optional[str] = typer.Option(None, "--years", help="A-B (e.g. 2015-2024) or one year"),
+    documents: str = typer.Option("both", "--documents", help="both | paper | patent"),
+    max_terms: int = typer.Option(100, "--max-terms", help="most frequent terms kept"),
+    min_count: int = typer.Option(1, "--min-count", help="drop terms in fewer documents"),
+    top: int = typer.Option(10, "--top", help="terms listed per cluster"),
+    ipc_level: str = typer.Option("subclass", "--ipc-level", help="subclass | group | full"),
+    per_year: bool = typer.Option(True, "--per-year/--no-per-year", help="also each year"),
+    seed: int = typer.Option(0, "--seed", help="Louvain seed"),
+    out_dir: Path = typer.Option(Path("analysis"), "--out", help="folder for CSV + PNG"),
+    fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Keyword or IPC co-occurrence network, its Louvain clusters and their top terms,
+    overall and per year.
+
+    Example: innograph analyze cooccurrence --of ipc --years 2018-2022 --out results
+    """
+    from .pipeline.analyze import analyze_cooccurrence, parse_years
+
+    try:
+        with _open(db, read_only=True) as store:
+            res = analyze_cooccurrence(store, of=of, years=parse_years(years), out=out_dir,
+                                       documents=documents, per_year=per_year,
+                                       min_count=min_count, max_terms=max_terms, top=top,
+                                       seed=seed, ipc_level=ipc_level)
+    except InnographError as e:
+        _fail(e)
+    t = res.tables["top_terms"]
+    res.tables["top_terms"] = t[t["period"] == "all"]
+    _show(res, fmt, [("top_terms", f"{of} clusters: top {top} terms (all years; per year in "
+                                   f"{out_dir}/cooccurrence_{of}.csv)", None)])
+
+
 # ------------------------------------------------------------ figures (issue 10)
 search_app = typer.Typer(help="Search the graph.", no_args_is_help=True)
 evaluate_app = typer.Typer(help="Evaluate retrieval and models.", no_args_is_help=True)

@@ -4,6 +4,7 @@ own Cypher front end (tools/cypherlint, `npm ci` there first), without a server.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -49,6 +50,10 @@ def _record_everything() -> RecordingDriver:
         given = {p: "x" for p in q.params if p not in q.defaults}
         params = parse_params(q, given, q.types)
         store.run_read(q.for_store("neo4j"), params)
+    from innograph.pipeline.analyze import QUERIES
+
+    for text in QUERIES.values():  # the analyses' queries must also run on Neo4j
+        store.read_table(text, {p: 0 for p in re.findall(r"\$(\w+)", text)})
     return drv
 
 
