@@ -118,43 +118,66 @@ StrictOption = typer.Option(False, "--strict", help="Exit with status 1 if any r
 BatchOption = typer.Option(5000, "--batch", help="Records per write transaction.")
 
 
-def _loader(name: str) -> Any:
+def _records(name: str, path: Path, **opts: Any) -> Any:
+    """The record stream of loader ``name``; argument errors end the command with exit 2."""
     from .loaders import LOADERS
 
-    return LOADERS[name]
+    try:
+        return LOADERS[name](path, **opts)
+    except (InnographError, ValueError, KeyError) as e:
+        _fail(e)
 
 
 @load_app.command("deepinnovation")
 def load_deepinnovation(path: Path = typer.Argument(..., help="Folder with DeepDiveAI.csv, "
                                                      "DeepPatentAI.csv, DeepCosineAI.csv"),
+                        allow_no_year: bool = typer.Option(False, "--allow-missing-year",
+                                                           help="Load rows with an empty Year"),
                         db: Optional[str] = DbOption, rejects: Path = RejectsOption,
                         strict: bool = StrictOption, batch: int = BatchOption) -> None:
-    """The three DeepInnovationAI CSVs (any of them may be absent); Cosine rows → SIMILAR_TO."""
-    _run_load(db, _loader("deepinnovation")(path), rejects, strict, batch)
+    """The three DeepInnovationAI CSVs (any of them may be absent); Cosine rows → SIMILAR_TO.
+
+    Example: innograph load deepinnovation ./DeepInnovationAI --rejects rejects.csv
+    """
+    _run_load(db, _records("deepinnovation", path, require_year=not allow_no_year),
+              rejects, strict, batch)
 
 
 @load_app.command("arxiv")
 def load_arxiv(path: Path = typer.Argument(..., help="arXiv metadata: JSON lines or CSV"),
+               variant: Optional[str] = typer.Option(None, "--variant", help="kaggle | "
+                                                     "affiliations | titles-terms (default: detected)"),
                db: Optional[str] = DbOption, rejects: Path = RejectsOption,
                strict: bool = StrictOption, batch: int = BatchOption) -> None:
-    """arXiv metadata (Kaggle snapshot columns or the common scraped variants)."""
-    _run_load(db, _loader("arxiv")(path), rejects, strict, batch)
+    """arXiv metadata (Kaggle snapshot columns or the common scraped variants).
+
+    Example: innograph load arxiv arxiv-metadata-oai-snapshot.json
+    """
+    _run_load(db, _records("arxiv", path, variant=variant), rejects, strict, batch)
 
 
 @load_app.command("patentsview")
 def load_patentsview(path: Path = typer.Argument(..., help="Folder of PatentsView g_*.tsv[.zip]"),
                      db: Optional[str] = DbOption, rejects: Path = RejectsOption,
                      strict: bool = StrictOption, batch: int = BatchOption) -> None:
-    """PatentsView granted-patent bulk tables (only g_patent is required)."""
-    _run_load(db, _loader("patentsview")(path), rejects, strict, batch)
+    """PatentsView granted-patent bulk tables (only g_patent is required).
+
+    Example: innograph load patentsview ./patentsview-2024
+    """
+    _run_load(db, _records("patentsview", path), rejects, strict, batch)
 
 
 @load_app.command("google-patents")
 def load_google_patents(path: Path = typer.Argument(..., help="Google Patents CSV export"),
+                        country: str = typer.Option("US", "--country",
+                                                    help="Country for bare patent numbers"),
                         db: Optional[str] = DbOption, rejects: Path = RejectsOption,
                         strict: bool = StrictOption, batch: int = BatchOption) -> None:
-    """Google Patents query exports."""
-    _run_load(db, _loader("google-patents")(path), rejects, strict, batch)
+    """Google Patents query exports (query-result CSVs and the "Download CSV" form).
+
+    Example: innograph load google-patents gp-search-20241101.csv
+    """
+    _run_load(db, _records("google-patents", path, country=country), rejects, strict, batch)
 
 
 @load_app.command("uspto-xml")
@@ -162,8 +185,11 @@ def load_uspto_xml(path: Path = typer.Argument(..., help="USPTO grant XML: a fil
                                                  "concatenated file, or a folder"),
                    db: Optional[str] = DbOption, rejects: Path = RejectsOption,
                    strict: bool = StrictOption, batch: int = BatchOption) -> None:
-    """USPTO grant full-text XML (utility and design; figures become Figure nodes)."""
-    _run_load(db, _loader("uspto-xml")(path), rejects, strict, batch)
+    """USPTO grant full-text XML (utility and design; figures become Figure nodes).
+
+    Example: innograph load uspto-xml ipg210316.xml
+    """
+    _run_load(db, _records("uspto-xml", path), rejects, strict, batch)
 
 
 @load_app.command("csv")
@@ -171,14 +197,15 @@ def load_csv(path: Path = typer.Argument(..., help="Any CSV / TSV / JSON-lines f
              kind: str = typer.Option(..., "--kind", help="paper | patent"),
              mapping: str = typer.Option(..., "--map", help="field=column,... e.g. "
                                          "id=DOI,title=Title,abstract=Abstract,year=PubYear"),
+             encoding: str = typer.Option("utf-8", "--encoding"),
              db: Optional[str] = DbOption, rejects: Path = RejectsOption,
              strict: bool = StrictOption, batch: int = BatchOption) -> None:
-    """Anything else, through a column mapping."""
-    try:
-        records = _loader("csv")(path, kind=kind, mapping=mapping)
-    except (InnographError, ValueError, KeyError) as e:
-        _fail(e)
-    _run_load(db, records, rejects, strict, batch)
+    """Anything else, through a column mapping.
+
+    Example: innograph load csv scopus.csv --kind paper --map id=EID,title=Title,year=Year
+    """
+    _run_load(db, _records("csv", path, kind=kind, mapping=mapping, encoding=encoding),
+              rejects, strict, batch)
 
 
 # ---------------------------------------------------------------- export / stats

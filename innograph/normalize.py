@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WS = re.compile(r"\s+")
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
@@ -71,11 +72,16 @@ def normalize_keyword(text: object) -> str | None:
 
     Steps: Unicode NFKC, lower case, hyphens/underscores to spaces, whitespace collapsed,
     punctuation stripped at both ends, plural folding on every word. Pure numbers and single
-    stop words give ``None``.
+    stop words give ``None``. Results are cached (corpora repeat their keywords).
     """
     if text is None:
         return None
-    s = unicodedata.normalize("NFKC", str(text)).lower().replace("\x00", "")
+    return _normalize_keyword(str(text))
+
+
+@lru_cache(maxsize=1 << 20)
+def _normalize_keyword(text: str) -> str | None:
+    s = unicodedata.normalize("NFKC", text).lower().replace("\x00", "")
     s = s.replace("-", " ").replace("_", " ")
     s = _WS.sub(" ", s).strip()
     s = _EDGE_PUNCT.sub("", s)

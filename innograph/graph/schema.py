@@ -131,6 +131,7 @@ NODES: dict[str, NodeSpec] = {
             Prop("doc_type"),  # DeepDiveAI "Type"
             Prop("affiliations_text"),  # DeepDiveAI "Affiliations", as given
             Prop("categories"),  # arXiv categories, space separated (not keywords)
+            Prop("journal_ref"),  # arXiv journal-ref, as given
         ),
     ),
     PATENT: NodeSpec(

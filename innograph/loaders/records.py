@@ -140,6 +140,8 @@ def parse_year(value: Any) -> int | None:
         s = str(value).strip()
         if not s or s.lower() in {"nan", "none", "null", "na", "n/a"}:
             return None
+        if s.startswith("-"):
+            raise ValueError(f"negative year {s[:40]!r}")
         if re.fullmatch(r"-?\d+(\.0+)?", s):
             y = int(float(s))
             if len(s.split(".")[0].lstrip("-")) == 8:  # 20190501
