@@ -489,7 +489,8 @@ def evaluate_retrieval_cmd(
 @app.command("demo")
 def demo(out_dir: Path = typer.Option(Path("innograph-demo"), "--out", help="Output folder"),
          seed: int = typer.Option(7, "--seed"),
-         embed: str = typer.Option("doc2vec", "--embed", help="doc2vec | sentence"),
+         embed: str = typer.Option("sentence", "--embed", help="sentence (offline MiniLM) | "
+                                   "doc2vec (trained on the corpus)"),
          db: Optional[str] = typer.Option(None, "--db", help="Store (default OUT/innograph.db)")
          ) -> None:
     """Build a graph from a generated corpus with planted structure and export the CSVs."""

@@ -35,8 +35,21 @@ def recovered_flows(store: Any, flows: dict[str, str], method: str = "exact") ->
     return sum(1 for p, t in flows.items() if got.get(p) == t)
 
 
+def novel_in_top_decile(store: Any, novel: list[str]) -> int:
+    """How many planted cross-topic documents have a novelty in the top 10% of all."""
+    rows = []
+    for label in schema.DOCUMENT_LABELS:
+        rows += store.read_table(f"MATCH (d:{label}) WHERE d.novelty IS NOT NULL "
+                                 "RETURN d.id AS id, d.novelty AS v").to_pylist()
+    if not rows:
+        return 0
+    values = sorted(r["v"] for r in rows)
+    cut = values[int(0.9 * (len(values) - 1))]
+    return sum(1 for r in rows if r["id"] in set(novel) and r["v"] >= cut)
+
+
 def run_demo(out_dir: str | Path, db: str | None = None, seed: int = 7,
-             embed_method: str = "doc2vec",
+             embed_method: str = "sentence",
              log: Callable[[str], None] = lambda m: None) -> dict[str, Any]:
     """Run the demo into ``out_dir`` (store at ``out_dir/innograph.db`` unless ``db``)."""
     out = Path(out_dir)
@@ -75,10 +88,13 @@ def run_demo(out_dir: str | Path, db: str | None = None, seed: int = 7,
             from .novelty import fit_novelty, score_novelty
 
             log("hypergraph novelty (MMSB)")
-            fit_novelty(store, dims=6, out_dir=str(out / "models" / "mmsb"), seed=seed)
+            fit_novelty(store, dims=6, out_dir=str(out / "models" / "mmsb"), seed=seed,
+                        verbose=False)
             score_novelty(store, model=str(out / "models" / "mmsb"))
         except ImportError:  # pragma: no cover
             pass
+
+        summary["novel_in_top_decile"] = novel_in_top_decile(store, truth.novel)
 
         log(f"exporting CSVs to {out}")
         summary["exported"] = export_csvs(store, out)
