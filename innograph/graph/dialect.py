@@ -222,3 +222,55 @@ def query_library(directory: Path = QUERY_DIR) -> dict[str, NamedQuery]:
         q = parse_query_file(p)
         out[q.name] = q
     return out
+
+
+# --- vector index (bestmatch helper) ---
+# Neo4j 5 node vector index over a document label's embedding (DESIGN.md §3), and the
+# top-k query whose score is (1 + cos) / 2 (convert with ``cosine_from_index_score``).
+# Kùzu's counterpart lives in ``KuzuStore.create_vector_index`` / ``vector_query``.
+
+
+def neo4j_vector_index_name(label: str, prop: str = "embedding") -> str:
+    """The index name for ``label.prop``: ``paper_embedding_vec``."""
+    schema.node(label).prop_type(prop)
+    return f"{label.lower()}_{prop}_vec"
+
+
+def neo4j_create_vector_index(label: str, prop: str, dims: int) -> str:
+    """``CREATE VECTOR INDEX … IF NOT EXISTS`` with cosine similarity and ``dims`` dimensions.
+
+    Neo4j schema commands take no parameters in OPTIONS, so ``dims`` is written in as an
+    integer literal after being checked to be a positive ``int`` (it never comes from text);
+    the label and property come from ``schema``.
+    """
+    name = neo4j_vector_index_name(label, prop)
+    if isinstance(dims, bool) or int(dims) != dims or int(dims) < 1:
+        raise ValueError(f"dims must be a positive integer, got {dims!r}")
+    return (
+        f"CREATE VECTOR INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop}) "
+        f"OPTIONS {{indexConfig: {{`vector.dimensions`: {int(dims)}, "
+        "`vector.similarity_function`: 'cosine'}}"
+    )
+
+
+def neo4j_drop_vector_index(label: str, prop: str = "embedding") -> str:
+    return f"DROP INDEX {neo4j_vector_index_name(label, prop)} IF EXISTS"
+
+
+def neo4j_vector_query(index_name: str) -> str:
+    """Top ``$k`` nodes of the vector index ``$index`` nearest to ``$vector``.
+
+    Parameters: ``$index`` (the name; pass ``index_name``), ``$k``, ``$vector``. Columns:
+    ``id`` (the node key), ``score`` = (1 + cos) / 2. The label is taken from the index name
+    only to name the key column; ``index_name`` must be one built by
+    ``neo4j_vector_index_name``.
+    """
+    label = next((spec.label for spec in schema.NODES.values()
+                  if index_name.startswith(spec.label.lower() + "_")), None)
+    if label is None:
+        raise KeyError(f"{index_name!r} is not a vector index name of a schema label")
+    key = schema.node(label).key
+    return (
+        "CALL db.index.vector.queryNodes($index, $k, $vector) YIELD node, score "
+        f"RETURN node.{key} AS id, score"
+    )

@@ -1,0 +1,184 @@
+"""KeyBERT keywords: stock per-document loop vs innograph's exact and fast modes.
+
+Same texts, same model (the offline MiniLM package), same settings (English stop words,
+top-k by cosine): the real neural-network patent abstracts of ``shared/data``.
+
+For each n-gram range it prints docs/s (wall clock, and per CPU-second of this process: the
+machine may be shared, and CPU time is the steadier figure), the speed-up over stock, and
+how the answers compare with stock's on the documents both ran:
+``top5 identical`` (same keywords in the same order), ``same set``, ``overlap``
+(mean |A ∩ B| / k), and for exact mode how many differences are ties (the swapped
+keywords' stock scores within 1e-4).
+
+    python benchmarks/bench_keywords.py --n-docs 2000 --ngram both
+    python benchmarks/bench_keywords.py --n-docs 200 --ngram 1-3 --modes stock,exact,fast
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data" / "patents" / "google-patents-neural-network.csv"
+
+
+def machine() -> str:
+    import torch
+
+    cpu = platform.processor() or "cpu"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} "
+            f"({torch.get_num_threads()} threads), {gpu}, load avg {os.getloadavg()[0]:.2f}")
+
+
+def timed(fn):
+    w, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - w, time.process_time() - c
+
+
+def compare(ref: list, got: list, k: int) -> dict:
+    """Answers of ``got`` vs ``ref`` (lists of (word, score)) on their first k."""
+    same = same_set = ties = 0
+    overlap = []
+    for a, b in zip(ref, got):
+        wa, wb = [w for w, _ in a[:k]], [w for w, _ in b[:k]]
+        overlap.append(len(set(wa) & set(wb)) / max(1, min(k, max(len(wa), len(wb)))))
+        if wa == wb:
+            same += 1
+            continue
+        if set(wa) == set(wb):
+            same_set += 1
+        # a tie: where the lists part, the two keywords' scores (either run) within 1e-4
+        sa, sb = dict(a), dict(b)
+        j = next(i for i, (x, y) in enumerate(zip(wa + [None] * k, wb + [None] * k)) if x != y)
+        x, y = (wa + [None] * k)[j], (wb + [None] * k)[j]
+        if x is not None and y is not None:
+            s1 = sa.get(x, sb.get(x))
+            s2 = sb.get(y, sa.get(y))
+            if s1 is not None and s2 is not None and abs(s1 - s2) <= 1e-4:
+                ties += 1
+    n = len(overlap)
+    return {"docs": n, "top_identical": same / n, "same_set": (same + same_set) / n,
+            "overlap": float(np.mean(overlap)) if n else float("nan"),
+            "differ": n - same, "differ_ties": ties}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n-docs", type=int, default=2000)
+    ap.add_argument("--stock-docs", type=int, default=None,
+                    help="documents for the (slow) stock loop; default --n-docs")
+    ap.add_argument("--ngram", choices=["1", "1-3", "both"], default="both")
+    ap.add_argument("--top-k", type=int, default=5)
+    ap.add_argument("--modes", default="stock,exact,fast")
+    ap.add_argument("--fast-kind", default="auto", help="auto | bf16 | int8")
+    ap.add_argument("--device", default=None)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch CPU threads (default: torch's choice); 1 is steadier on a "
+                         "shared machine, where 2 OpenMP threads stall the stock loop")
+    ap.add_argument("--data", default=str(DATA))
+    ap.add_argument("--json", default=None, help="write the figures to this file")
+    args = ap.parse_args(argv)
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import pandas as pd
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    from innograph.models import keywords as K
+
+    if not Path(args.data).exists():
+        sys.exit(f"data file not found: {args.data} (shared/data must sit beside the repo)")
+    texts = pd.read_csv(args.data)["patent_abstract"].fillna("").astype(str).tolist()
+    texts = texts[: args.n_docs]
+    n_stock = min(args.stock_docs or len(texts), len(texts))
+    modes = args.modes.split(",")
+    ngrams = {"1": [(1, 1)], "1-3": [(1, 3)], "both": [(1, 1), (1, 3)]}[args.ngram]
+
+    print("machine:", machine())
+    print("command: python benchmarks/bench_keywords.py " + " ".join(argv or sys.argv[1:]))
+    print(f"data: {args.data} ({len(texts)} abstracts; stock loop on the first {n_stock})")
+    exact_enc = K.load_encoder(None, args.device)
+    fast_enc = None
+    if "fast" in modes:
+        fast_enc = K.load_encoder(None, args.device, fast=True if args.fast_kind == "auto"
+                                  else args.fast_kind)
+    print(f"model: {exact_enc.model_id} on {exact_enc.device}; fast = "
+          f"{fast_enc.model_id if fast_enc else '-'}")
+    report: dict = {"machine": machine(), "n_docs": len(texts), "n_stock": n_stock, "runs": {}}
+    for ng in ngrams:
+        tag = f"{ng[0]}-{ng[1]}"
+        res: dict = {}
+        outs: dict = {}
+        if "stock" in modes:
+            from keybert import KeyBERT
+
+            kb = KeyBERT(model=exact_enc.model)
+            out, w, c = timed(lambda: [kb.extract_keywords(t, keyphrase_ngram_range=ng,
+                                                           top_n=args.top_k)
+                                       for t in texts[:n_stock]])
+            outs["stock"] = out
+            res["stock"] = {"docs": n_stock, "wall_s": w, "docs_per_s": n_stock / w,
+                            "docs_per_cpu_s": n_stock / c}
+        for mode, enc in (("exact", exact_enc), ("fast", fast_enc)):
+            if mode not in modes:
+                continue
+            st: dict = {}
+            out, w, c = timed(lambda: K.extract_keywords(
+                texts, top_k=args.top_k, ngram_range=ng, model=enc, stats=st))
+            outs[mode] = out
+            res[mode] = {"docs": len(texts), "wall_s": w, "docs_per_s": len(texts) / w,
+                         "docs_per_cpu_s": len(texts) / c, **st}
+            if "stock" in res:
+                res[mode]["speedup_wall"] = res[mode]["docs_per_s"] / res["stock"]["docs_per_s"]
+                res[mode]["speedup_cpu"] = (res[mode]["docs_per_cpu_s"]
+                                            / res["stock"]["docs_per_cpu_s"])
+                res[mode]["vs_stock"] = compare(outs["stock"], out[:n_stock], args.top_k)
+        if "exact" in outs and "fast" in outs:
+            res["fast"]["vs_exact"] = compare(outs["exact"], outs["fast"], args.top_k)
+        report["runs"][tag] = res
+        print(f"\n== {tag}-grams, top-{args.top_k} ==")
+        for mode, r in res.items():
+            line = (f"{mode:6s} {r['docs']:5d} docs  {r['wall_s']:8.1f} s  "
+                    f"{r['docs_per_s']:7.2f} docs/s  {r['docs_per_cpu_s']:7.2f} docs/cpu-s")
+            if "speedup_wall" in r:
+                line += f"  x{r['speedup_wall']:.2f} wall, x{r['speedup_cpu']:.2f} cpu"
+            print(line)
+            if "candidates" in r:
+                print(f"       {r['unique_documents']} distinct texts, {r['pairs']} "
+                      f"(doc, candidate) pairs, {r['candidates']} distinct candidates embedded")
+            for key in ("vs_stock", "vs_exact"):
+                if key in r:
+                    v = r[key]
+                    print(f"       {key}: top-{args.top_k} identical {v['top_identical']:.3f}, "
+                          f"same set {v['same_set']:.3f}, overlap {v['overlap']:.3f} "
+                          f"({v['differ']} differ, {v['differ_ties']} of them ties) on "
+                          f"{v['docs']} docs")
+        sys.stdout.flush()
+    print("\nload avg at the end:", f"{os.getloadavg()[0]:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()

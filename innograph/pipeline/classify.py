@@ -1,0 +1,543 @@
+"""AI / non-AI labels for the documents of a store: rule, teacher labels, BERT stages.
+
+One function per ``innograph classify`` command (METHOD.md §2); each reads from the store,
+calls ``models.classifier`` and writes back with provenance:
+
+- ``classify_rule``: ``ai_rule`` (keywords + IPC rule) and ``ai_rule_version`` on every
+  Paper / Patent; codes are the document's ``CLASSIFIED_AS`` → ``IPC`` nodes, text is
+  title + abstract.
+- ``import_labels``: teacher labels from a CSV (``id, label[, source][, kind]``) into
+  ``ai_label`` / ``ai_label_source``.
+- ``train``: BERT_inner on the teacher labels, or BERT_outer on teacher labels where present
+  and rule labels elsewhere; stratum = IPC section (patents), venue or primary arXiv
+  category (papers).
+- ``predict``: BERT_outer as a screen (P(AI) < ``screen_threshold`` → non-AI, stage
+  ``outer``), BERT_inner for the final label of the rest (stage ``inner``); writes
+  ``is_ai``, ``ai_prob``, ``ai_stage``, ``ai_model`` in batches. Resumable: documents whose
+  stage and model already match this run are skipped.
+- ``evaluate``: the rule, outer, inner (and the screened pipeline) against the labels of a
+  store or a labelled file; metrics, stage overlap and a PR-curve PNG.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import BadInputError
+from ..graph import schema
+from ..graph.store import Store
+from ..loaders.records import Reject, RejectLog
+from ..models import classifier as clf
+
+DEFAULT_BATCH_DOCS = 5000
+STAGE_OUTER, STAGE_INNER, STAGE_LABEL = "outer", "inner", "label"
+_NONE = "\x00none"  # a model id no document carries (Cypher parameters cannot be null-compared)
+
+# the document properties this module reads and writes; checked against the schema at import
+_PROPS = ("title", "abstract", "venue", "categories", "ai_rule", "ai_rule_version", "is_ai",
+          "ai_prob", "ai_stage", "ai_model", "ai_label", "ai_label_source")
+for _label in schema.DOCUMENT_LABELS:
+    for _p in _PROPS:
+        if _p in ("venue", "categories") and _label == schema.PATENT:
+            continue
+        schema.node(_label).prop_type(_p)
+
+
+# ------------------------------------------------------------------------------ reads
+def _key(label: str) -> str:
+    return schema.node(label).key
+
+
+def _page_query(label: str, columns: Sequence[str], where: str = "true") -> str:
+    """Next page of documents after key ``$after`` (keyset pagination), ``$n`` rows."""
+    k = _key(label)
+    ret = ", ".join([f"d.{k} AS id"] + [f"d.{c} AS {c}" for c in columns])
+    return (f"MATCH (d:{label}) WHERE d.{k} > $after AND ({where}) "
+            f"RETURN {ret} ORDER BY d.{k} LIMIT $n")
+
+
+def _pages(store: Store, label: str, columns: Sequence[str], where: str = "true",
+           params: dict[str, Any] | None = None, batch: int = DEFAULT_BATCH_DOCS
+           ) -> Iterator[list[dict[str, Any]]]:
+    """Documents of ``label`` in key order, ``batch`` at a time, as row dicts."""
+    q = _page_query(label, columns, where)
+    after = ""
+    while True:
+        t = store.read_table(q, {**(params or {}), "after": after, "n": batch})
+        rows = t.to_pylist() if t.num_rows else []
+        if not rows:
+            return
+        yield rows
+        after = rows[-1]["id"]
+        if len(rows) < batch:
+            return
+
+
+def _count(store: Store, label: str, where: str = "true",
+           params: dict[str, Any] | None = None) -> int:
+    t = store.read_table(f"MATCH (d:{label}) WHERE {where} RETURN count(d) AS n", params or {})
+    return int(t.column(0)[0].as_py() or 0) if t.num_rows else 0
+
+
+def _codes_of(store: Store, label: str, ids: Sequence[str]) -> dict[str, list[str]]:
+    """IPC/CPC codes per document id (Locarno codes included; the rule ignores them)."""
+    if not ids:
+        return {}
+    t = store.read_table(
+        f"MATCH (d:{label})-[:{schema.CLASSIFIED_AS}]->(c:{schema.IPC}) "
+        f"WHERE d.{_key(label)} IN $ids RETURN d.{_key(label)} AS id, c.code AS code",
+        {"ids": list(ids)})
+    out: dict[str, list[str]] = {}
+    for r in t.to_pylist() if t.num_rows else []:
+        if r["code"]:
+            out.setdefault(r["id"], []).append(r["code"])
+    return out
+
+
+def _strata(store: Store, label: str, rows: list[dict[str, Any]]) -> list[str]:
+    """Stratum per document: patents the most frequent IPC section of their codes (ties:
+    alphabetical; none: 'patent'); papers their venue, else primary arXiv category, else
+    'paper'."""
+    if label == schema.PATENT:
+        codes = _codes_of(store, label, [r["id"] for r in rows])
+        out = []
+        for r in rows:
+            secs = Counter(c.strip()[:1].upper() for c in codes.get(r["id"], [])
+                           if clf.parse_code(c) is not None)
+            out.append(f"ipc:{min(secs, key=lambda s: (-secs[s], s))}" if secs else "patent")
+        return out
+    out = []
+    for r in rows:
+        if r.get("venue"):
+            out.append(f"venue:{r['venue']}")
+        elif r.get("categories"):
+            out.append(f"cat:{str(r['categories']).split()[0]}")
+        else:
+            out.append("paper")
+    return out
+
+
+@contextmanager
+def _bar(enabled: bool, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar (rows done / total, rate, time left) as an ``advance(n)`` callable."""
+    if not enabled:
+        yield lambda n: None
+        return
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+    from rich.console import Console
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            return Text(f"{task.speed or 0:,.0f}/s")
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
+                  TimeElapsedColumn(), TimeRemainingColumn(), transient=True,
+                  console=Console(stderr=True)) as p:
+        task = p.add_task(description, total=total)
+        yield lambda n: p.advance(task, n)
+
+
+# ------------------------------------------------------------------------------- rule
+def classify_rule(store: Store, codes_file: str | os.PathLike | None = None,
+                  keywords_file: str | os.PathLike | None = None,
+                  labels: Sequence[str] = schema.DOCUMENT_LABELS, redo: bool = False,
+                  batch_docs: int = DEFAULT_BATCH_DOCS, progress: bool = False
+                  ) -> dict[str, Any]:
+    """Write ``ai_rule`` (bool) and ``ai_rule_version`` on every document of ``labels``.
+
+    The rule is ``models.classifier.rule_is_ai`` over title + abstract and the document's
+    IPC codes, with the packaged lists unless files are given. Documents already marked with
+    this lists version are skipped (a killed run resumes; a rerun writes nothing) unless
+    ``redo`` (after reloading texts or codes). Cost: ~0.1-0.3 ms per document.
+    Returns ``{version, <label>: {documents, ai}}`` for the documents written.
+    """
+    lists = clf.load_rule_lists(codes_file, keywords_file)
+    where, params = (("true", {}) if redo else
+                     ("d.ai_rule_version IS NULL OR d.ai_rule_version <> $v",
+                      {"v": lists.version}))
+    summary: dict[str, Any] = {"version": lists.version}
+    for label in labels:
+        n_docs = n_ai = 0
+        with _bar(progress, f"rule {label}", _count(store, label, where, params)) as advance:
+            for rows in _pages(store, label, ("title", "abstract"), where, params,
+                               batch=batch_docs):
+                ids = [r["id"] for r in rows]
+                codes = _codes_of(store, label, ids)
+                texts = [clf.doc_text(r["title"], r["abstract"]) for r in rows]
+                flags = clf.rule_labels(texts, [codes.get(i, ()) for i in ids], lists)
+                store.set_properties(label, pa.table({
+                    _key(label): ids, "ai_rule": pa.array(flags.tolist(), pa.bool_()),
+                    "ai_rule_version": [lists.version] * len(ids)}))
+                n_docs += len(ids)
+                n_ai += int(flags.sum())
+                advance(len(ids))
+        summary[label] = {"documents": n_docs, "ai": n_ai}
+    return summary
+
+
+# ----------------------------------------------------------------------------- labels
+_ID_COLS = ("id", "doc_id", "document_id")
+_LABEL_COLS = ("label", "is_ai", "ai")
+_KINDS = {"paper": schema.PAPER, "patent": schema.PATENT}
+
+
+def _column(header: list[str], names: Sequence[str]) -> str | None:
+    low = {h.strip().lower(): h for h in header}
+    return next((low[n] for n in names if n in low), None)
+
+
+def import_labels(store: Store, file: str | os.PathLike, source: str | None = None,
+                  rejects: str | os.PathLike | None = None,
+                  batch_docs: int = 50_000) -> dict[str, Any]:
+    """Teacher labels from a CSV into ``ai_label`` / ``ai_label_source``.
+
+    Columns (names case-insensitive): ``id`` (document key), ``label`` (AI / non-AI, 1 / 0,
+    yes / no, true / false), optional ``source`` (default: ``source`` argument, else the
+    file name) and ``kind`` (paper | patent; without it the id is looked up in both, and an
+    id present in both is rejected as ambiguous). Rows with an unreadable label, an unknown
+    id or a repeated id (the first row wins) are rejected with line and reason (to
+    ``rejects`` when given). Re-importing a file is idempotent; a new label replaces an old.
+
+    Returns ``{read, labelled: {Paper, Patent}, ai, non_ai, rejected, samples}``.
+    """
+    path = Path(file)
+    if not path.is_file():
+        raise BadInputError("file not found", file=str(path))
+    log = RejectLog(rejects)
+    default_source = source or path.name
+    rows: list[tuple[int, str, bool, str, str | None]] = []  # line, id, label, source, label
+    seen: dict[tuple[str | None, str], int] = {}
+    read = 0
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        header = reader.fieldnames or []
+        id_col, label_col = _column(header, _ID_COLS), _column(header, _LABEL_COLS)
+        if id_col is None or label_col is None:
+            raise BadInputError(f"needs columns id and label; found {header}", file=str(path),
+                                line=1)
+        src_col, kind_col = _column(header, ("source",)), _column(header, ("kind", "type"))
+        for rec in reader:
+            read += 1
+            line = reader.line_num
+            doc_id = (rec.get(id_col) or "").strip()
+            if not doc_id:
+                log.add(Reject(str(path), line, id_col, "empty id"))
+                continue
+            try:
+                lab = clf.parse_label(rec.get(label_col))
+            except ValueError as e:
+                log.add(Reject(str(path), line, label_col, str(e), doc_id))
+                continue
+            kind = None
+            if kind_col and (rec.get(kind_col) or "").strip():
+                kind = _KINDS.get(rec[kind_col].strip().lower())
+                if kind is None:
+                    log.add(Reject(str(path), line, kind_col,
+                                   f"kind must be paper or patent, not {rec[kind_col]!r}", doc_id))
+                    continue
+            k = (kind, doc_id)
+            if k in seen:
+                log.add(Reject(str(path), line, id_col,
+                               f"repeated id {doc_id!r} (first at line {seen[k]})", doc_id))
+                continue
+            seen[k] = line
+            src = ((rec.get(src_col) or "").strip() if src_col else "") or default_source
+            rows.append((line, doc_id, lab, src, kind))
+    all_ids = [r[1] for r in rows]
+    present = {lab: store.existing_keys(lab, all_ids) for lab in schema.DOCUMENT_LABELS}
+    out: dict[str, list[tuple[str, bool, str]]] = {lab: [] for lab in schema.DOCUMENT_LABELS}
+    for line, doc_id, lab, src, kind in rows:
+        where = [kind] if kind else [x for x in schema.DOCUMENT_LABELS if doc_id in present[x]]
+        where = [x for x in where if doc_id in present[x]]
+        if len(where) != 1:
+            reason = ("no document with this id" if not where else
+                      "id is both a Paper and a Patent: add a kind column")
+            log.add(Reject(str(path), line, "id", reason, doc_id))
+            continue
+        out[where[0]].append((doc_id, lab, src))
+    labelled = {}
+    for lab, items in out.items():
+        for i in range(0, len(items), batch_docs):
+            chunk = items[i:i + batch_docs]
+            store.set_properties(lab, pa.table({
+                _key(lab): [c[0] for c in chunk],
+                "ai_label": pa.array([c[1] for c in chunk], pa.bool_()),
+                "ai_label_source": [c[2] for c in chunk]}))
+        labelled[lab] = len(items)
+    n_ai = sum(c[1] for items in out.values() for c in items)
+    return {"read": read, "labelled": labelled, "ai": n_ai,
+            "non_ai": sum(labelled.values()) - n_ai, "rejected": log.count,
+            "samples": [r.message() for r in log.samples]}
+
+
+# ------------------------------------------------------------------------------ train
+def training_set(store: Store, stage: str,
+                 labels: Sequence[str] = schema.DOCUMENT_LABELS,
+                 batch_docs: int = DEFAULT_BATCH_DOCS) -> dict[str, list[Any]]:
+    """Texts, labels, strata, ids and label sources for ``stage``.
+
+    inner: documents with a teacher label (``ai_label``). outer: the teacher label where
+    present, else the rule label (``ai_rule``), as the paper's outer set mixed Keywords+IPC
+    and GPT-4 labels. ``source`` per row: ``label`` or ``rule``.
+    """
+    if stage not in (STAGE_INNER, STAGE_OUTER):
+        raise ValueError(f"stage must be inner or outer, not {stage!r}")
+    where = ("d.ai_label IS NOT NULL" if stage == STAGE_INNER
+             else "d.ai_label IS NOT NULL OR d.ai_rule IS NOT NULL")
+    data: dict[str, list[Any]] = {"ids": [], "texts": [], "labels": [], "strata": [],
+                                  "source": [], "kind": []}
+    for label in labels:
+        cols = ["title", "abstract", "ai_label", "ai_rule"] + (
+            ["venue", "categories"] if label == schema.PAPER else [])
+        for rows in _pages(store, label, cols, where, batch=batch_docs):
+            data["strata"].extend(_strata(store, label, rows))
+            for r in rows:
+                data["ids"].append(r["id"])
+                data["kind"].append(label)
+                data["texts"].append(clf.doc_text(r["title"], r["abstract"]))
+                has_label = r["ai_label"] is not None
+                data["labels"].append(bool(r["ai_label"] if has_label else r["ai_rule"]))
+                data["source"].append("label" if has_label else "rule")
+    return data
+
+
+def train(store: Store, stage: str, out_dir: str | os.PathLike,
+          base_model: str | os.PathLike | None = None,
+          labels: Sequence[str] = schema.DOCUMENT_LABELS, **train_kwargs: Any) -> dict[str, Any]:
+    """Build the ``stage`` training set from the store (``training_set``) and fine-tune with
+    ``models.classifier.train_classifier`` (its keyword options pass through: ``epochs``,
+    ``max_length``, ``batch_size``, ``lr``, ``patience``, ``max_rows``, ``device``, ...).
+
+    Returns the test metrics with ``model_dir``, ``version`` and the set's composition.
+    """
+    data = training_set(store, stage, labels)
+    if not data["ids"]:
+        hint = ("import teacher labels first: innograph classify import-labels FILE"
+                if stage == STAGE_INNER else
+                "run the rule first (innograph classify rule) or import labels")
+        raise BadInputError(f"no labelled documents for stage {stage}: {hint}")
+    res = clf.train_classifier(data["texts"], data["labels"], data["strata"],
+                               base_model=base_model, out_dir=out_dir, stage=stage,
+                               **train_kwargs)
+    res["training_set"] = {"rows": len(data["ids"]), "ai": int(sum(data["labels"])),
+                           "from_labels": data["source"].count("label"),
+                           "from_rule": data["source"].count("rule"),
+                           "strata": len(set(data["strata"]))}
+    return res
+
+
+# ---------------------------------------------------------------------------- predict
+_PENDING = ("d.ai_model IS NULL OR d.ai_stage IS NULL OR d.is_ai IS NULL OR NOT ("
+            "(d.ai_stage = $s_outer AND d.ai_model = $m_outer AND ($outer_final OR NOT d.is_ai))"
+            " OR (d.ai_stage = $s_inner AND d.ai_model = $m_inner)"
+            " OR ($use_labels AND d.ai_stage = $s_label))")
+
+
+def predict(store: Store, outer_dir: str | os.PathLike | None = None,
+            inner_dir: str | os.PathLike | None = None, screen_threshold: float = 0.5,
+            threshold: float = 0.5, labels: Sequence[str] = schema.DOCUMENT_LABELS,
+            batch_docs: int = 2048, batch_size: int = 64, device: str | None = None,
+            redo: bool = False, use_labels: bool = False, limit: int | None = None,
+            progress: bool = False) -> dict[str, Any]:
+    """Final AI labels: ``is_ai``, ``ai_prob``, ``ai_stage``, ``ai_model`` on every document.
+
+    With both models: p_o = P_outer(AI); p_o < ``screen_threshold`` → ``is_ai`` false,
+    ``ai_prob`` p_o, stage ``outer``; else p_i = P_inner(AI), ``is_ai`` = p_i ≥
+    ``threshold``, ``ai_prob`` p_i, stage ``inner``. With one model, that model labels every
+    document (``is_ai`` = p ≥ ``threshold``). ``ai_model`` is the version of the model that
+    decided. ``use_labels``: documents with a teacher label take it (stage ``label``,
+    ``ai_prob`` 1 or 0, ``ai_model`` the label's source) and no model runs on them.
+
+    Resumable: a document is skipped when its (stage, model) already matches this run
+    (an outer-screened document counts as done only if outer still screens it, i.e. it is
+    non-AI or outer is the only model); ``redo`` rewrites all. ``limit``: at most this
+    many documents per label (for trials). Returns the model versions and, per label,
+    ``{documents, outer, inner, label, ai}`` counts of the documents written.
+    """
+    if outer_dir is None and inner_dir is None:
+        raise BadInputError("predict needs --outer and/or --inner model directories")
+    outer = clf.load_classifier(outer_dir, device) if outer_dir else None
+    inner = clf.load_classifier(inner_dir, device) if inner_dir else None
+    params = {"s_outer": STAGE_OUTER, "s_inner": STAGE_INNER, "s_label": STAGE_LABEL,
+              "m_outer": outer.version if outer else _NONE,
+              "m_inner": inner.version if inner else _NONE,
+              "outer_final": inner is None, "use_labels": bool(use_labels)}
+    where = "true" if redo else _PENDING
+    if redo:  # Kùzu refuses parameters that the query does not use
+        params = {}
+    summary: dict[str, Any] = {"outer": outer.version if outer else None,
+                               "inner": inner.version if inner else None}
+    for label in labels:
+        counts = Counter({STAGE_OUTER: 0, STAGE_INNER: 0, STAGE_LABEL: 0, "ai": 0})
+        total = _count(store, label, where, params)
+        total = min(total, limit) if limit else total
+        done = 0
+        with _bar(progress, f"predict {label}", total) as advance:
+            for rows in _pages(store, label, ("title", "abstract", "ai_label", "ai_label_source"),
+                               where, params, batch=batch_docs):
+                if limit and done >= limit:
+                    break
+                rows = rows[: (limit - done) if limit else None]
+                res = _predict_rows(rows, outer, inner, screen_threshold, threshold,
+                                    batch_size, use_labels)
+                store.set_properties(label, pa.table({
+                    _key(label): [r["id"] for r in rows],
+                    "is_ai": pa.array(res["is_ai"], pa.bool_()),
+                    "ai_prob": pa.array(res["ai_prob"], pa.float64()),
+                    "ai_stage": res["ai_stage"], "ai_model": res["ai_model"]}))
+                counts.update(res["ai_stage"])
+                counts["ai"] += int(sum(res["is_ai"]))
+                done += len(rows)
+                advance(len(rows))
+        summary[label] = {"documents": done, **dict(counts)}
+    return summary
+
+
+def _predict_rows(rows: list[dict[str, Any]], outer: clf.TextClassifier | None,
+                  inner: clf.TextClassifier | None, screen: float, threshold: float,
+                  batch_size: int, use_labels: bool) -> dict[str, list[Any]]:
+    n = len(rows)
+    is_ai: list[bool] = [False] * n
+    prob: list[float] = [0.0] * n
+    stage: list[str] = [""] * n
+    model: list[str] = [""] * n
+    todo = []
+    for i, r in enumerate(rows):
+        if use_labels and r["ai_label"] is not None:
+            is_ai[i] = bool(r["ai_label"])
+            prob[i], stage[i] = float(is_ai[i]), STAGE_LABEL
+            model[i] = r["ai_label_source"] or STAGE_LABEL
+        else:
+            todo.append(i)
+    texts = [clf.doc_text(rows[i]["title"], rows[i]["abstract"]) for i in todo]
+    to_inner = todo
+    if outer is not None and todo:
+        p_o = outer.predict_proba(texts, batch_size=batch_size)
+        cut = screen if inner is not None else threshold
+        to_inner = []
+        for j, i in enumerate(todo):
+            if inner is not None and p_o[j] >= cut:
+                to_inner.append(i)
+                continue
+            is_ai[i], prob[i] = bool(p_o[j] >= cut), float(p_o[j])
+            stage[i], model[i] = STAGE_OUTER, outer.version
+    if inner is not None and to_inner:
+        pos = {i: j for j, i in enumerate(todo)}
+        p_i = inner.predict_proba([texts[pos[i]] for i in to_inner], batch_size=batch_size)
+        for j, i in enumerate(to_inner):
+            is_ai[i], prob[i] = bool(p_i[j] >= threshold), float(p_i[j])
+            stage[i], model[i] = STAGE_INNER, inner.version
+    return {"is_ai": is_ai, "ai_prob": prob, "ai_stage": stage, "ai_model": model}
+
+
+# --------------------------------------------------------------------------- evaluate
+def _split_codes(value: Any) -> list[str]:
+    if not isinstance(value, str) or not value.strip():
+        return []
+    return [c.strip() for c in value.replace("|", ";").split(";") if c.strip()]
+
+
+def labelled_set(source: "Store | str | os.PathLike",
+                 labels: Sequence[str] = schema.DOCUMENT_LABELS) -> dict[str, list[Any]]:
+    """``ids, texts, codes, y`` (and stored ``ai_rule`` / ``ai_prob`` when from a store).
+
+    From a store: documents with ``ai_label``. From a CSV file: columns ``label`` and
+    ``text`` or ``title`` / ``abstract``, optional ``id`` and ``codes`` (IPC/CPC codes
+    separated by ``;`` or ``|``).
+    """
+    out: dict[str, list[Any]] = {"ids": [], "texts": [], "codes": [], "y": [],
+                                 "stored_prob": []}
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise BadInputError("file not found", file=str(path))
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            header = reader.fieldnames or []
+            lab = _column(header, _LABEL_COLS)
+            text = _column(header, ("text",))
+            title, abstract = _column(header, ("title",)), _column(header, ("abstract",))
+            idc, codes = _column(header, _ID_COLS), _column(header, ("codes", "ipc", "cpc"))
+            if lab is None or (text is None and title is None and abstract is None):
+                raise BadInputError(f"needs columns label and text (or title/abstract); "
+                                    f"found {header}", file=str(path), line=1)
+            for k, rec in enumerate(reader):
+                try:
+                    y = clf.parse_label(rec[lab])
+                except ValueError as e:
+                    raise BadInputError(str(e), file=str(path), line=reader.line_num,
+                                        field=lab) from None
+                out["y"].append(y)
+                out["ids"].append(rec[idc] if idc else str(k + 1))
+                out["texts"].append(rec[text] if text else
+                                    clf.doc_text(rec.get(title or ""), rec.get(abstract or "")))
+                out["codes"].append(_split_codes(rec.get(codes)) if codes else [])
+                out["stored_prob"].append(None)
+        return out
+    store = source
+    for label in labels:
+        for rows in _pages(store, label, ("title", "abstract", "ai_label", "ai_prob"),
+                           "d.ai_label IS NOT NULL"):
+            codes = _codes_of(store, label, [r["id"] for r in rows])
+            for r in rows:
+                out["ids"].append(r["id"])
+                out["texts"].append(clf.doc_text(r["title"], r["abstract"]))
+                out["codes"].append(codes.get(r["id"], []))
+                out["y"].append(bool(r["ai_label"]))
+                out["stored_prob"].append(r["ai_prob"])
+    return out
+
+
+def evaluate(source: "Store | str | os.PathLike", outer_dir: str | os.PathLike | None = None,
+             inner_dir: str | os.PathLike | None = None, png: str | os.PathLike | None = None,
+             codes_file: str | os.PathLike | None = None,
+             keywords_file: str | os.PathLike | None = None, threshold: float = 0.5,
+             screen_threshold: float = 0.5, device: str | None = None, batch_size: int = 64,
+             labels: Sequence[str] = schema.DOCUMENT_LABELS) -> dict[str, Any]:
+    """Metrics of every stage on a labelled set (``labelled_set``).
+
+    Stages: ``rule`` (recomputed with the given lists), ``outer`` and ``inner`` (run on the
+    texts when their directories are given), ``outer>inner`` (the screened pipeline of
+    ``predict``) when both are, and ``stored`` (the store's ``ai_prob``, when every labelled
+    document has one). Each gets ``models.classifier.evaluate``; ``agreement`` compares the
+    stages (Fig. 3 of the paper); ``png`` receives the PR curves.
+    Returns ``{n, n_ai, stages: {name: metrics}, agreement, png}``.
+    """
+    data = labelled_set(source, labels)
+    y = np.asarray(data["y"], dtype=bool)
+    if y.size == 0:
+        raise BadInputError("no labelled documents to evaluate on (import labels first, or "
+                            "give a labelled CSV)")
+    lists = clf.load_rule_lists(codes_file, keywords_file)
+    scores: dict[str, np.ndarray] = {
+        "rule": clf.rule_labels(data["texts"], data["codes"], lists).astype(np.float64)}
+    p_outer = p_inner = None
+    if outer_dir:
+        p_outer = clf.predict_proba(outer_dir, data["texts"], batch_size, device)
+        scores["outer"] = p_outer
+    if inner_dir:
+        p_inner = clf.predict_proba(inner_dir, data["texts"], batch_size, device)
+        scores["inner"] = p_inner
+    if p_outer is not None and p_inner is not None:
+        scores["outer>inner"] = np.where(p_outer < screen_threshold, p_outer, p_inner)
+    stored = data["stored_prob"]
+    if stored and all(p is not None for p in stored):
+        scores["stored"] = np.asarray(stored, dtype=np.float64)
+    stages = {k: clf.evaluate(y, v, threshold) for k, v in scores.items()}
+    out: dict[str, Any] = {"n": int(y.size), "n_ai": int(y.sum()), "stages": stages,
+                           "rule_version": lists.version,
+                           "agreement": clf.agreement(scores, y, threshold)}
+    if png:
+        out["png"] = str(clf.plot_pr_curves({k: (y, v) for k, v in scores.items()}, png,
+                                            title=f"AI classification, n={y.size}"))
+    return out

@@ -1,0 +1,208 @@
+"""KeyBERT keywords for the documents of a store: read, extract, normalise, write back.
+
+``extract_into_store`` pages through Paper / Patent nodes whose ``keywords_model`` is not
+the requested model (all of them with ``redo``), runs ``models.keywords.extract_keywords``
+on title + abstract, folds the phrases with ``normalize.normalize_keyword`` and writes
+
+- ``Keyword {name}`` nodes (new names only),
+- ``(doc)-[:HAS_KEYWORD {score, source: 'keybert', model, rank}]->(keyword)`` edges,
+  ``score`` the cosine (max over the phrases that fold to one keyword), ``rank`` 1 = best,
+- ``doc.keywords_model = model`` last, so a document is marked done only after its edges
+  are written: a run killed at any point resumes where it stopped, and a second run over a
+  finished store writes nothing.
+
+Edges from the input files (``source: 'input'``) are never touched. Before writing, the
+keybert edges that the new ones replace are deleted: with ``redo`` all keybert edges of the
+label (and every document is un-marked, so a killed redo resumes without ``redo``);
+without it, the keybert edges of other models (their documents are all pending again).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Sequence
+
+import pyarrow as pa
+
+from ..graph import schema
+from ..graph.store import Store
+from ..models.keywords import CandidateCache, extract_keywords, load_encoder, progress_bars
+from ..normalize import normalize_keyword
+
+DEFAULT_BATCH_DOCS = 2000
+
+
+def document_text(title: str | None, abstract: str | None) -> str:
+    """The text KeyBERT reads: title and abstract joined as two sentences."""
+    t = (title or "").strip()
+    a = (abstract or "").strip()
+    if t and a:
+        return t + (" " if t[-1] in ".!?:;" else ". ") + a
+    return t or a
+
+
+def normalise_keywords(pairs: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Fold phrases with ``normalize_keyword``: unusable ones dropped, duplicates merged by
+    max score; best first (equal scores keep first-appearance order)."""
+    best: dict[str, float] = {}
+    for phrase, score in pairs:
+        k = normalize_keyword(phrase)
+        if k is not None and (k not in best or score > best[k]):
+            best[k] = float(score)
+    return sorted(best.items(), key=lambda kv: -kv[1])
+
+
+def _q_pending(label: str) -> str:
+    """Next page of documents not done with ``$model``, keys after ``$after`` (keyset
+    pagination: a page is never read twice even while marks change)."""
+    key = schema.node(label).key
+    return (f"MATCH (d:{label}) WHERE d.{key} > $after "
+            "AND (d.keywords_model IS NULL OR d.keywords_model <> $model) "
+            f"RETURN d.{key} AS id, d.title AS title, d.abstract AS abstract "
+            f"ORDER BY d.{key} LIMIT $n")
+
+
+def _q_count(label: str, done: bool) -> str:
+    cond = ("d.keywords_model = $model" if done
+            else "d.keywords_model IS NULL OR d.keywords_model <> $model")
+    return f"MATCH (d:{label}) WHERE {cond} RETURN count(d) AS n"
+
+
+def _q_marked(label: str) -> str:
+    key = schema.node(label).key
+    return f"MATCH (d:{label}) WHERE d.keywords_model IS NOT NULL RETURN d.{key} AS id"
+
+
+def _q_other_models(label: str) -> str:
+    return (f"MATCH (:{label})-[e:{schema.HAS_KEYWORD}]->(:{schema.KEYWORD}) "
+            "WHERE e.source = $source AND e.model <> $model RETURN DISTINCT e.model AS model")
+
+
+def _scalar(table: pa.Table) -> int:
+    return int(table.column(0)[0].as_py() or 0) if table.num_rows else 0
+
+
+def _clear_stale(store: Store, label: str, tag: str, redo: bool) -> int:
+    """Delete the keybert edges this run replaces; with ``redo`` also un-mark documents."""
+    if redo:
+        ids = store.read_table(_q_marked(label)).column("id")
+        if len(ids):
+            store.set_properties(label, pa.table({
+                schema.node(label).key: ids,
+                "keywords_model": pa.nulls(len(ids), pa.string())}))
+        return store.delete_edges(schema.HAS_KEYWORD, label, schema.KEYWORD,
+                                  where={"source": schema.SOURCE_KEYBERT})
+    old = store.read_table(_q_other_models(label),
+                           {"source": schema.SOURCE_KEYBERT, "model": tag})
+    n = 0
+    for m in old.column("model").to_pylist() if old.num_rows else []:
+        n += store.delete_edges(schema.HAS_KEYWORD, label, schema.KEYWORD,
+                                where={"source": schema.SOURCE_KEYBERT, "model": m})
+    return n
+
+
+def _write_batch(store: Store, label: str, ids: list[str], found: list[list[tuple[str, float]]],
+                 tag: str) -> dict[str, int]:
+    """Keyword nodes, then edges, then the done marks of one batch."""
+    src, dst, score, rank = [], [], [], []
+    for doc_id, kws in zip(ids, found):
+        for r, (name, s) in enumerate(normalise_keywords(kws), start=1):
+            src.append(doc_id)
+            dst.append(name)
+            score.append(s)
+            rank.append(r)
+    new_kw = 0
+    edges = 0
+    if dst:
+        names = sorted(set(dst))
+        new_kw = store.upsert_nodes(schema.KEYWORD, pa.table({"name": names}),
+                                    update=False).inserted
+        n = len(src)
+        edges = store.upsert_edges(schema.HAS_KEYWORD, label, schema.KEYWORD, pa.table({
+            "src": src, "dst": dst, "score": pa.array(score, pa.float64()),
+            "source": [schema.SOURCE_KEYBERT] * n, "model": [tag] * n,
+            "rank": pa.array(rank, pa.int64())})).inserted
+    store.set_properties(label, pa.table({schema.node(label).key: ids,
+                                          "keywords_model": [tag] * len(ids)}))
+    return {"keywords_new": new_kw, "edges": edges, "edges_offered": len(src),
+            "empty": sum(1 for k in found if not k)}
+
+
+def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (1, 3),
+                       diversity: str | None = None, redo: bool = False,
+                       model_path: Any = None, device: str | None = None,
+                       fast: bool | str = False, batch_docs: int = DEFAULT_BATCH_DOCS,
+                       cache_dir: str | None = None,
+                       labels: Sequence[str] = schema.DOCUMENT_LABELS,
+                       limit: int | None = None, mmr_diversity: float = 0.5,
+                       nr_candidates: int = 20, progress: bool = True) -> dict[str, Any]:
+    """KeyBERT keywords for every document of ``labels`` that lacks them; see module doc.
+
+    Parameters
+    ----------
+    store : an open Store.
+    top_k, ngram, diversity, mmr_diversity, nr_candidates : as ``extract_keywords``
+        (``diversity``: None | "mmr" | "maxsum").
+    redo : recompute every document (old keybert edges deleted first).
+    model_path : local sentence-transformers directory (None → offline MiniLM) or an
+        instance; device : "cpu" / "cuda" / None (CUDA when present); fast : see
+        ``load_encoder`` (bf16 / int8; the model tag then ends in ``+bf16`` / ``+int8``).
+    batch_docs : documents per extraction and write batch (one resumable unit).
+    cache_dir : on-disk candidate-embedding cache shared across runs (None → memory only).
+    limit : stop after this many documents per label (for trials).
+
+    Returns
+    -------
+    dict: ``model``, per label ``{done_before, pending, documents, edges, edges_offered,
+    keywords_new, empty, deleted_edges}``, cache counters and throughput. ``edges_offered
+    − edges`` are keywords the document already had as an edge (e.g. from the input file).
+    """
+    t0 = time.perf_counter()
+    encoder = load_encoder(model_path, device, fast)
+    tag = encoder.model_id
+    cache = CandidateCache(cache_dir)
+    summary: dict[str, Any] = {"model": tag, "device": encoder.device,
+                               "precision": encoder.precision, "top_k": top_k,
+                               "ngram": list(ngram), "diversity": diversity or "none"}
+    total_docs = 0
+    try:
+        with progress_bars(progress) as bars:
+            for label in labels:
+                done = _scalar(store.read_table(_q_count(label, True), {"model": tag}))
+                deleted = _clear_stale(store, label, tag, redo)
+                pending = _scalar(store.read_table(_q_count(label, False), {"model": tag}))
+                if limit is not None:
+                    pending = min(pending, limit)
+                s = {"done_before": 0 if redo else done, "pending": pending, "documents": 0,
+                     "edges": 0, "edges_offered": 0, "keywords_new": 0, "empty": 0,
+                     "deleted_edges": deleted}
+                task = bars.add_task(f"{label} keywords", total=pending) if bars else None
+                after = ""
+                while s["documents"] < pending:
+                    n = min(batch_docs, pending - s["documents"])
+                    page = store.read_table(_q_pending(label),
+                                            {"after": after, "model": tag, "n": n})
+                    if page.num_rows == 0:
+                        break
+                    ids = page.column("id").to_pylist()
+                    texts = [document_text(t, a) for t, a in zip(
+                        page.column("title").to_pylist(), page.column("abstract").to_pylist())]
+                    found = extract_keywords(
+                        texts, top_k=top_k, ngram_range=tuple(ngram), diversity=diversity,
+                        model=encoder, mmr_diversity=mmr_diversity,
+                        nr_candidates=nr_candidates, cache_dir=cache)
+                    for k, v in _write_batch(store, label, ids, found, tag).items():
+                        s[k] += v
+                    s["documents"] += len(ids)
+                    after = ids[-1]
+                    if bars:
+                        bars.advance(task, len(ids))
+                summary[label] = s
+                total_docs += s["documents"]
+    finally:
+        cache.close()
+    secs = time.perf_counter() - t0
+    summary.update({"candidates_embedded": cache.misses, "candidate_cache_hits": cache.hits,
+                    "documents": total_docs, "seconds": round(secs, 2),
+                    "docs_per_s": round(total_docs / secs, 2) if secs > 0 else None})
+    return summary

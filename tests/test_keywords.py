@@ -1,0 +1,325 @@
+"""KeyBERT keywords: same answers as stock KeyBERT, cache, empty texts, store write-back.
+
+Real abstracts (shared/data neural-network patents), the offline MiniLM, a real Kùzu store.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import torch
+
+from innograph.graph import schema
+from innograph.graph.store import open_store
+from innograph.models import keywords as K
+from innograph.pipeline.keywords import extract_into_store, normalise_keywords
+
+TIE = 1e-4  # keybert rounds scores to 4 decimals: closer than this is a tie
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One torch thread: on a shared CPU, two OpenMP threads fighting other processes make
+    the stock loop's many small forward passes ~8x slower; answers do not depend on it."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="module")
+def abstracts(shared_data) -> list[str]:
+    path = shared_data / "patents" / "google-patents-neural-network.csv"
+    with open(path, newline="", encoding="utf-8") as f:
+        return [r["patent_abstract"] for r in csv.DictReader(f)][:200]
+
+
+@pytest.fixture(scope="module")
+def patents(shared_data) -> list[dict]:
+    path = shared_data / "patents" / "google-patents-neural-network.csv"
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return rows[300:312]
+
+
+@pytest.fixture(scope="module")
+def encoder() -> K.Encoder:
+    return K.load_encoder(device="cpu")
+
+
+@pytest.fixture(scope="module")
+def stock(encoder):
+    from keybert import KeyBERT
+
+    return KeyBERT(model=encoder.model)
+
+
+def assert_same_up_to_ties(ref: list, got: list) -> None:
+    """Same keywords in the same order, except where the swapped ones score within TIE."""
+    assert len(ref) == len(got)
+    sr, sg = dict(ref), dict(got)
+    for (wr, s_r), (wg, s_g) in zip(ref, got):
+        assert abs(s_r - s_g) <= TIE + 1e-9, (ref, got)  # scores agree position by position
+        if wr != wg:
+            other = sg.get(wr, sr.get(wr))
+            assert other is not None and abs(other - s_r) <= TIE + 1e-9, (ref, got)
+    for w in set(sr) & set(sg):
+        assert abs(sr[w] - sg[w]) <= TIE + 1e-9
+
+
+def _stock_run(stock, texts, ngram, top_n, **kw):
+    return [stock.extract_keywords(t, keyphrase_ngram_range=ngram, top_n=top_n, **kw)
+            for t in texts]
+
+
+# ------------------------------------------------------------------ candidates
+def test_candidates_are_keyberts_count_vectorizer_vocabulary(abstracts):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    batch = K.document_candidates(abstracts[:5], (1, 3))
+    for i, text in enumerate(abstracts[:5]):
+        cv = CountVectorizer(ngram_range=(1, 3), stop_words="english").fit([text])
+        assert [batch.vocab[j] for j in batch.of(i)] == list(cv.get_feature_names_out())
+
+
+# ------------------------------------------------------------------ exact == stock
+def test_exact_top5_equals_stock_keybert_unigrams(abstracts, encoder, stock):
+    texts = abstracts[:50]
+    ref = _stock_run(stock, texts, (1, 1), 5)
+    got = K.extract_keywords(texts, top_k=5, ngram_range=(1, 1), model=encoder)
+    for r, g in zip(ref, got):
+        assert_same_up_to_ties(r, g)
+    assert sum(r == g for r, g in zip(ref, got)) >= 48  # ties are rare, not the rule
+
+
+def test_exact_top5_equals_stock_keybert_trigrams(abstracts, encoder, stock):
+    texts = abstracts[50:65]
+    ref = _stock_run(stock, texts, (1, 3), 5)
+    got = K.extract_keywords(texts, top_k=5, ngram_range=(1, 3), model=encoder)
+    for r, g in zip(ref, got):
+        assert_same_up_to_ties(r, g)
+
+
+@pytest.mark.slow
+def test_exact_top5_equals_stock_keybert_on_200_abstracts(abstracts, encoder, stock):
+    texts = abstracts[:200]
+    for ngram in [(1, 1), (1, 3)]:
+        ref = _stock_run(stock, texts, ngram, 5)
+        got = K.extract_keywords(texts, top_k=5, ngram_range=ngram, model=encoder)
+        for r, g in zip(ref, got):
+            assert_same_up_to_ties(r, g)
+
+
+def test_top_k_beyond_candidates_returns_all_best_first(encoder, stock):
+    text = "Neural network controller adjusts valve."
+    got = K.extract_keywords([text], top_k=10, ngram_range=(1, 1), model=encoder)[0]
+    assert [w for w, _ in got] == [w for w, _ in stock.extract_keywords(text, top_n=10)]
+    assert len(got) == 5 and [s for _, s in got] == sorted([s for _, s in got], reverse=True)
+
+
+# ------------------------------------------------------------------ diversity
+def _embeddings(encoder, text, ngram=(1, 1)):
+    batch = K.document_candidates([text], ngram)
+    words = [batch.vocab[j] for j in batch.of(0)]
+    return encoder.encode([text]), encoder.encode(words), words
+
+
+def test_mmr_and_maxsum_equal_keyberts_functions_on_same_embeddings(abstracts, encoder):
+    from keybert._maxsum import max_sum_distance as kb_maxsum
+    from keybert._mmr import mmr as kb_mmr
+
+    for text in abstracts[100:106]:
+        d, w, words = _embeddings(encoder, text)
+        for lam in (0.2, 0.5, 0.8):
+            assert K.mmr(d, w, words, 5, lam) == kb_mmr(d, w, words, 5, lam)
+        ref = kb_maxsum(d, w, words, 5, 10)
+        got = K.max_sum_distance(d, w, words, 5, 10)
+        assert got == sorted(ref, key=lambda p: -p[1])  # same pairs, ours best first
+
+
+def test_diversity_modes_match_stock_extract_keywords(abstracts, encoder, stock):
+    texts = abstracts[110:120]
+    ref = _stock_run(stock, texts, (1, 1), 5, use_mmr=True, diversity=0.7)
+    got = K.extract_keywords(texts, top_k=5, ngram_range=(1, 1), diversity="mmr",
+                             mmr_diversity=0.7, model=encoder)
+    for r, g in zip(ref, got):
+        assert_same_up_to_ties(r, g)
+    ref = _stock_run(stock, texts, (1, 1), 5, use_maxsum=True, nr_candidates=10)
+    got = K.extract_keywords(texts, top_k=5, ngram_range=(1, 1), diversity="maxsum",
+                             nr_candidates=10, model=encoder)
+    for r, g in zip(ref, got):
+        assert_same_up_to_ties(sorted(r, key=lambda p: -p[1]), g)
+    # diversity actually diversifies: MMR at λ=0.9 differs from plain top-5 somewhere
+    plain = K.extract_keywords(texts, top_k=5, ngram_range=(1, 1), model=encoder)
+    div = K.extract_keywords(texts, top_k=5, ngram_range=(1, 1), diversity="mmr",
+                             mmr_diversity=0.9, model=encoder)
+    assert plain != div
+
+
+def test_maxsum_with_fewer_candidates_than_top_k_returns_them_all():
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(3, 8)).astype(np.float32)
+    d = rng.normal(size=(1, 8)).astype(np.float32)
+    got = K.max_sum_distance(d, w, ["a", "b", "c"], top_n=5, nr_candidates=20)
+    assert sorted(x for x, _ in got) == ["a", "b", "c"]
+    with pytest.raises(ValueError):
+        K.max_sum_distance(d, w, ["a", "b", "c"], top_n=5, nr_candidates=4)
+
+
+# ------------------------------------------------------------------ cache, empties
+def test_cache_reuse_second_run_embeds_no_new_candidates(abstracts, encoder, tmp_path):
+    texts = abstracts[120:130]
+    c1 = K.CandidateCache(tmp_path / "cache")
+    first = K.extract_keywords(texts, top_k=5, ngram_range=(1, 2), model=encoder, cache_dir=c1)
+    n = len(K.document_candidates(texts, (1, 2)).vocab)
+    assert c1.misses == n and c1.hits == 0
+    c1.close()
+    c2 = K.CandidateCache(tmp_path / "cache")  # a new run: only the file is shared
+    stats: dict = {}
+    second = K.extract_keywords(texts, top_k=5, ngram_range=(1, 2), model=encoder,
+                                cache_dir=c2, stats=stats)
+    assert c2.misses == 0 and c2.hits == n and stats["embedded"] == 0
+    assert second == first
+    # another model id does not see these vectors
+    assert c2.get_many("other-model", ["neural network"]) == [None]
+    c2.close()
+
+
+def test_empty_and_blank_texts_give_empty_lists(encoder, abstracts):
+    assert K.extract_keywords([], model=encoder) == []
+    assert K.extract_keywords(["", "   ", None, "the and of it"], model=encoder) == [[], [], [], []]
+    got = K.extract_keywords(["", abstracts[0], "  "], top_k=3, model=encoder)
+    assert got[0] == [] and got[2] == [] and len(got[1]) == 3
+
+
+def test_duplicate_texts_are_embedded_once_and_answered_alike(encoder, abstracts):
+    stats: dict = {}
+    got = K.extract_keywords([abstracts[1], abstracts[2], abstracts[1]], top_k=5,
+                             ngram_range=(1, 1), model=encoder, stats=stats)
+    assert stats["unique_documents"] == 2 and got[0] == got[2]
+
+
+def test_fast_mode_keeps_most_of_the_top5(abstracts, encoder):
+    texts = abstracts[130:160]
+    exact = K.extract_keywords(texts, top_k=5, ngram_range=(1, 1), model=encoder)
+    fast_enc = K.load_encoder(device="cpu", fast=True)
+    assert fast_enc.precision in ("bf16", "int8") and fast_enc.model_id.endswith(fast_enc.precision)
+    fast = K.extract_keywords(texts, top_k=5, ngram_range=(1, 1), model=fast_enc)
+    overlap = np.mean([len({w for w, _ in a} & {w for w, _ in b}) / 5
+                       for a, b in zip(exact, fast)])
+    assert overlap >= 0.9
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_gpu_exact_matches_cpu_and_bf16_overlaps(abstracts, encoder):
+    texts = abstracts[:50]
+    cpu = K.extract_keywords(texts, top_k=5, ngram_range=(1, 3), model=encoder)
+    gpu = K.extract_keywords(texts, top_k=5, ngram_range=(1, 3), device="cuda")
+    for r, g in zip(cpu, gpu):
+        assert_same_up_to_ties(r, g)
+    fast = K.extract_keywords(texts, top_k=5, ngram_range=(1, 3), device="cuda", fast=True)
+    overlap = np.mean([len({w for w, _ in a} & {w for w, _ in b}) / 5
+                       for a, b in zip(cpu, fast)])
+    assert overlap >= 0.9
+
+
+def test_missing_model_path_is_a_clear_error(tmp_path):
+    from innograph.errors import ModelMissingError
+
+    with pytest.raises(ModelMissingError, match="no sentence-transformers model"):
+        K.load_encoder(tmp_path / "nope", device="cpu")
+
+
+# ------------------------------------------------------------------ store write-back
+def test_normalise_keywords_folds_and_keeps_max():
+    got = normalise_keywords([("neural networks", 0.61), ("Neural network", 0.7),
+                              ("2019", 0.5), ("the", 0.4), ("controller", 0.3)])
+    assert got == [("neural network", 0.7), ("controller", 0.3)]
+
+
+def _load(store, patents):
+    docs = [{"id": f"US{r['patent_number']}", "title": r["patent_title"],
+             "abstract": r["patent_abstract"]} for r in patents]
+    docs.append({"id": "US-empty", "title": None, "abstract": "  "})
+    store.upsert_nodes(schema.PATENT, pa.Table.from_pylist(docs))
+    store.upsert_nodes(schema.PAPER, pa.Table.from_pylist(
+        [{"id": "P1", "title": "Neural network based valve control",
+          "abstract": "A recurrent neural network controls a hydraulic valve."}]))
+    store.upsert_nodes(schema.KEYWORD, pa.table({"name": ["hydraulics", "neural network"]}))
+    store.upsert_edges(schema.HAS_KEYWORD, schema.PAPER, schema.KEYWORD, pa.table({
+        "src": ["P1", "P1"], "dst": ["hydraulics", "neural network"], "score": [None, None],
+        "source": [schema.SOURCE_INPUT] * 2, "rank": [1, 2]}))
+    return [d["id"] for d in docs]
+
+
+def _edges(store):
+    t = store.read_table(
+        f"MATCH (d)-[e:{schema.HAS_KEYWORD}]->(k:{schema.KEYWORD}) "
+        "RETURN d.id AS doc, k.name AS kw, e.source AS source, e.model AS model, "
+        "e.score AS score, e.rank AS rank")
+    return sorted(tuple(r.values()) for r in t.to_pylist())
+
+
+def test_extract_into_store_is_resumable_and_idempotent(tmp_path, patents, encoder):
+    store = open_store(str(tmp_path / "g.db"))
+    ids = _load(store, patents)
+    opts = dict(top_k=5, ngram=(1, 1), model_path=encoder, batch_docs=4, progress=False)
+    part = extract_into_store(store, limit=5, **opts)  # as if killed after 5 patents
+    assert part[schema.PATENT]["documents"] == 5
+    rest = extract_into_store(store, **opts)
+    assert rest[schema.PATENT]["done_before"] == 5
+    assert rest[schema.PATENT]["documents"] == len(ids) - 5
+    assert rest[schema.PAPER]["documents"] == 0  # done in the first run (limit is per label)
+    after = _edges(store)
+    stats = store.stats()
+    again = extract_into_store(store, **opts)
+    assert again["documents"] == 0 and _edges(store) == after and store.stats() == stats
+
+    # every document is marked; the blank one has no keywords
+    marks = store.read_table(f"MATCH (d:{schema.PATENT}) RETURN d.id AS id, "
+                             "d.keywords_model AS m").to_pylist()
+    assert {r["m"] for r in marks} == {encoder.model_id}
+    assert not [e for e in after if e[0] == "US-empty"]
+    # ranks 1..n per document, by score
+    kb = [e for e in after if e[2] == schema.SOURCE_KEYBERT]
+    for doc in {e[0] for e in kb}:
+        mine = sorted((e for e in kb if e[0] == doc), key=lambda e: e[5])
+        assert [e[5] for e in mine] == list(range(1, len(mine) + 1))
+        assert [e[4] for e in mine] == sorted([e[4] for e in mine], reverse=True)
+
+    # same graph as one uninterrupted run
+    other = open_store(str(tmp_path / "h.db"))
+    _load(other, patents)
+    extract_into_store(other, **{**opts, "batch_docs": 100})
+    assert _edges(other) == after
+    other.close()
+
+    # input keywords untouched, keybert edges carry the model
+    p1 = [e for e in after if e[0] == "P1"]
+    assert ("P1", "hydraulics", "input", None, None, 1) in p1
+    assert ("P1", "neural network", "input", None, None, 2) in p1
+    assert {e[3] for e in p1 if e[2] == "keybert"} == {encoder.model_id}
+    store.close()
+
+
+def test_redo_replaces_keybert_edges_only(tmp_path, patents, encoder):
+    store = open_store(str(tmp_path / "g.db"))
+    ids = _load(store, patents[:4])
+    opts = dict(top_k=3, ngram=(1, 1), model_path=encoder, progress=False)
+    extract_into_store(store, **opts)
+    before = _edges(store)
+    redo = extract_into_store(store, redo=True, **{**opts, "top_k": 2})
+    assert redo[schema.PATENT]["documents"] == len(ids)
+    assert redo[schema.PATENT]["deleted_edges"] == sum(
+        1 for e in before if e[2] == "keybert" and e[0] != "P1")
+    after = _edges(store)
+    assert [e for e in after if e[2] == "input"] == [e for e in before if e[2] == "input"]
+    per_doc = {}
+    for e in after:
+        if e[2] == "keybert":
+            per_doc[e[0]] = per_doc.get(e[0], 0) + 1
+    assert max(per_doc.values()) <= 2
+    store.close()

@@ -1,0 +1,233 @@
+"""Hypergraph novelty end to end on a real Kùzu store: incidence, fit, score, historical fits.
+
+The store is built directly with ``upsert_nodes`` / ``upsert_edges``: papers and patents of
+2000-2004 whose keywords come from three topics, a few documents that combine two topics
+(planted novel), one with a single keyword and one with none.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from innograph.errors import InnographError, ModelMissingError
+from innograph.graph import hypergraph
+from innograph.graph.store import open_store
+from innograph.pipeline import novelty as nv
+
+TOPICS = {
+    "vision": ["pixel", "camera", "segmentation", "object detection", "feature map", "lens"],
+    "battery": ["anode", "cathode", "electrolyte", "lithium", "separator", "charging"],
+    "medicine": ["tumor", "dosage", "biomarker", "tablet", "clinical trial", "therapy"],
+}
+YEARS = [2000, 2001, 2002, 2003, 2004]
+
+
+def _corpus(seed: int = 0):
+    """(docs: list of (label, id, year, keywords), planted novel ids)."""
+    rng = np.random.default_rng(seed)
+    names = list(TOPICS)
+    docs, novel = [], []
+    n = 0
+    for year in YEARS:
+        for _ in range(24):
+            t = TOPICS[names[rng.integers(3)]]
+            k = int(rng.integers(3, 5))
+            kws = list(rng.choice(t, size=k, replace=False))
+            label = "Paper" if n % 3 else "Patent"
+            docs.append((label, f"{label[:2].lower()}{n}", year, kws))
+            n += 1
+    for i in range(4):  # planted cross-topic combinations, last year
+        a, b = rng.choice(3, size=2, replace=False)
+        kws = list(rng.choice(TOPICS[names[a]], 2, replace=False)) + list(
+            rng.choice(TOPICS[names[b]], 2, replace=False))
+        docs.append(("Paper", f"novel{i}", 2004, kws))
+        novel.append(f"novel{i}")
+    docs.append(("Paper", "single", 2004, ["pixel"]))
+    docs.append(("Patent", "bare", 2003, []))
+    return docs, novel
+
+
+def _build(store, docs) -> None:
+    for label in ("Paper", "Patent"):
+        mine = [d for d in docs if d[0] == label]
+        store.upsert_nodes(label, pa.table({"id": [d[1] for d in mine],
+                                            "year": pa.array([d[2] for d in mine], pa.int64())}))
+    kws = sorted({k for d in docs for k in d[3]})
+    store.upsert_nodes("Keyword", pa.table({"name": kws}))
+    for label in ("Paper", "Patent"):
+        edges = [(d[1], k) for d in docs if d[0] == label for k in d[3]]
+        store.upsert_edges("HAS_KEYWORD", label, "Keyword", pa.table({
+            "src": [e[0] for e in edges], "dst": [e[1] for e in edges],
+            "source": ["input"] * len(edges)}))
+
+
+@pytest.fixture
+def corpus():
+    return _corpus()
+
+
+@pytest.fixture
+def store(tmp_path, corpus):
+    s = open_store(str(tmp_path / "g.db"))
+    _build(s, corpus[0])
+    yield s
+    s.close()
+
+
+def _props(store, label, cols):
+    q = f"MATCH (d:{label}) RETURN d.id AS id, " + ", ".join(f"d.{c} AS {c}" for c in cols)
+    return {r["id"]: r for r in store.read_table(q).to_pylist()}
+
+
+def test_incidence_matches_the_keyword_edges(store, corpus):
+    docs, _ = corpus
+    inc = hypergraph.incidence(store)
+    m, doc_ids, names, years = inc  # unpacks as a 4-tuple
+    with_kw = [d for d in docs if d[3]]
+    assert m.shape == (len(with_kw), len({k for d in docs for k in d[3]}))
+    assert list(names) == sorted(names)
+    got = {(lab, i): {names[j] for j in m[r].indices}
+           for r, (lab, i) in enumerate(zip(doc_ids["label"], doc_ids["id"]))}
+    assert got == {(d[0], d[1]): set(d[3]) for d in with_kw}
+    assert m.nnz == sum(len(d[3]) for d in docs) == store.count("HAS_KEYWORD")
+    want_years = {(d[0], d[1]): d[2] for d in with_kw}
+    assert all(years[r] == want_years[(lab, i)]
+               for r, (lab, i) in enumerate(zip(doc_ids["label"], doc_ids["id"])))
+
+
+def test_incidence_filters_years_labels_and_source(store, corpus):
+    docs, _ = corpus
+    inc = hypergraph.incidence(store, years=(2001, 2002), labels=("Patent",))
+    want = {d[1] for d in docs if d[0] == "Patent" and 2001 <= d[2] <= 2002 and d[3]}
+    assert set(inc.doc_ids["id"]) == want and set(inc.doc_ids["label"]) == {"Patent"}
+    assert set(np.unique(inc.doc_years)) == {2001.0, 2002.0}
+    assert hypergraph.incidence(store, source="keybert").matrix.shape == (0, 0)
+    assert hypergraph.incidence(store, years=2004).matrix.shape[0] == sum(
+        1 for d in docs if d[2] == 2004 and d[3])
+
+
+def test_hypernetx_export_has_the_right_sizes(store, corpus):
+    docs, _ = corpus
+    h = hypergraph.hypernetx(store)
+    with_kw = [d for d in docs if d[3]]
+    assert h.shape == (len({k for d in docs for k in d[3]}), len(with_kw))
+    assert set(h.edges["novel0"]) == set(next(d[3] for d in docs if d[1] == "novel0"))
+    assert h.size("single") == 1
+
+
+def test_fit_writes_keyword_properties_and_saves_the_model(store, tmp_path, corpus):
+    docs, _ = corpus
+    out = tmp_path / "models"
+    s = nv.fit_novelty(store, dims=3, out_dir=out, seed=0, verbose=False)
+    assert s["name"] == "mmsb-d3-freq-all" and s["converged"]
+    assert s["keywords"] == 18 and s["keywords_written"] == 18
+    meta = json.loads((out / "mmsb-d3-freq-all.json").read_text())
+    assert meta["years_fitted"] == [2000, 2004] and meta["n_dims"] == 3
+    assert meta["salience"] == "freq" and meta["loglik"] == pytest.approx(s["loglik"])
+    assert meta["loglik_history"][-1] == pytest.approx(s["loglik"])
+    kw = {r["name"]: r for r in store.read_table(
+        "MATCH (k:Keyword) RETURN k.name AS name, k.theta AS theta, k.r AS r, k.freq AS freq, "
+        "k.mmsb_model AS m").to_pylist()}
+    for name, row in kw.items():
+        assert len(row["theta"]) == 3 and sum(row["theta"]) == pytest.approx(1.0)
+        assert row["r"] > 0 and row["m"] == "mmsb-d3-freq-all"
+        assert row["freq"] == sum(1 for d in docs if name in d[3])
+    # the three topics come out as three dimensions
+    for words in TOPICS.values():
+        assert len({int(np.argmax(kw[w]["theta"])) for w in words}) == 1
+    assert len({int(np.argmax(kw[ws[0]]["theta"])) for ws in TOPICS.values()}) == 3
+
+
+def test_score_writes_novelty_on_every_document(store, tmp_path, corpus):
+    docs, novel = corpus
+    out = tmp_path / "models"
+    nv.fit_novelty(store, dims=3, out_dir=out, verbose=False)
+    s = nv.score_novelty(store, model=str(out))
+    assert s["documents"] == len(docs) and s["models"] == ["mmsb-d3-freq-all"]
+    assert s["fewer_than_2_known"] == 2  # "single" and "bare"
+    assert s["scored"] == len(docs) - 2
+    props = {**_props(store, "Paper", ["novelty", "novelty_model"]),
+             **_props(store, "Patent", ["novelty", "novelty_model"])}
+    assert props["single"]["novelty"] is None and props["bare"]["novelty"] is None
+    assert {p["novelty_model"] for p in props.values()} == {"mmsb-d3-freq-all"}
+    scores = {i: p["novelty"] for i, p in props.items() if p["novelty"] is not None}
+    same_size = [v for i, v in scores.items() if i not in novel and
+                 len(next(d[3] for d in docs if d[1] == i)) == 4]
+    assert min(scores[i] for i in novel) > np.quantile(same_size, 0.9)
+
+
+def test_historical_scores_each_year_with_earlier_years(store, tmp_path, corpus):
+    docs, _ = corpus
+    out = tmp_path / "hist"
+    s = nv.score_novelty(store, model=str(out), historical=True, dims=3, verbose=False)
+    first = [d for d in docs if d[2] == 2000]
+    assert s["no_model"] == len(first)
+    assert s["models"] == [f"mmsb-d3-freq-min-{y - 1}" for y in YEARS[1:]]
+    props = {**_props(store, "Paper", ["novelty", "novelty_model", "year"]),
+             **_props(store, "Patent", ["novelty", "novelty_model", "year"])}
+    for p in props.values():
+        if p["year"] == 2000:
+            assert p["novelty"] is None and p["novelty_model"] is None
+        else:
+            assert p["novelty_model"] == f"mmsb-d3-freq-min-{p['year'] - 1}"
+    for y in YEARS[1:]:
+        meta = json.loads((out / f"mmsb-d3-freq-min-{y - 1}.json").read_text())
+        assert meta["historical"] is True and meta["years_fitted"] == [2000, y - 1]
+    # a rerun reuses the saved fits
+    stamp = (out / "mmsb-d3-freq-min-2003.json").stat().st_mtime_ns
+    s2 = nv.score_novelty(store, model=str(out), historical=True, dims=3)
+    assert s2["models"] == s["models"]
+    assert (out / "mmsb-d3-freq-min-2003.json").stat().st_mtime_ns == stamp
+    # a rolling window of 2 years
+    s3 = nv.score_novelty(store, model=str(out), historical=True, dims=3, window=2)
+    assert s3["models"][-1] == "mmsb-d3-freq-2002-2003"
+    meta = json.loads((out / "mmsb-d3-freq-2002-2003.json").read_text())
+    assert meta["years_fitted"] == [2002, 2003]
+
+
+def test_missing_model_and_empty_store_are_clear_errors(tmp_path):
+    s = open_store(str(tmp_path / "empty.db"))
+    try:
+        with pytest.raises(ModelMissingError, match="novelty fit"):
+            nv.score_novelty(s, model=str(tmp_path / "nothing"))
+        with pytest.raises(InnographError, match="at least 2 keywords"):
+            nv.fit_novelty(s, dims=2, out_dir=tmp_path / "m", verbose=False)
+    finally:
+        s.close()
+
+
+def test_parse_years():
+    assert nv.parse_years("2000-2010") == (2000, 2010)
+    assert nv.parse_years("2000-") == (2000, None)
+    assert nv.parse_years("-2010") == (None, 2010)
+    assert nv.parse_years("2005") == (2005, 2005)
+    assert nv.parse_years(None) is None
+    with pytest.raises(InnographError):
+        nv.parse_years("2010-2000")
+    with pytest.raises(InnographError):
+        nv.parse_years("recent")
+
+
+def test_planted_novel_documents_of_the_synthetic_corpus_score_highest(tmp_path):
+    """The demo corpus (loaders.synthetic) plants documents joining two distant topics."""
+    from innograph.loaders.records import RejectLog
+    from innograph.loaders.synthetic import synthetic_corpus
+    from innograph.pipeline.ingest import ingest
+
+    docs, truth = synthetic_corpus(seed=7)
+    s = open_store(str(tmp_path / "demo.db"))
+    try:
+        ingest(s, docs, RejectLog(None))
+        nv.fit_novelty(s, dims=6, out_dir=tmp_path / "m", seed=7, verbose=False)
+        nv.score_novelty(s, model=str(tmp_path / "m"))
+        rows = {**_props(s, "Paper", ["novelty"]), **_props(s, "Patent", ["novelty"])}
+    finally:
+        s.close()
+    scores = np.array([r["novelty"] for r in rows.values()])
+    assert np.isfinite(scores).all()
+    pct = {i: float((scores < r["novelty"]).mean()) for i, r in rows.items()}
+    assert min(pct[i] for i in truth.novel) >= 0.95
