@@ -268,6 +268,84 @@ def query(name: Optional[str] = typer.Argument(None, help="Query name (see --lis
     print_table(t.to_pylist(), fmt, title=name)
 
 
+# ---------------------------------------------------------------- embed / match
+@app.command("embed")
+def embed_cmd(
+        db: Optional[str] = DbOption,
+        method: str = typer.Option("doc2vec", "--method", help="doc2vec | sentence"),
+        text: str = typer.Option("text", "--text", help="text (title + abstract) | keywords"),
+        model: Optional[str] = typer.Option(None, "--model", help="doc2vec: a saved model file; "
+                                            "sentence: a local model folder (default: the "
+                                            "offline all-MiniLM-L6-v2)"),
+        models_dir: Optional[str] = typer.Option(None, "--models-dir", envvar="INNOGRAPH_MODELS",
+                                                 help="Where Doc2Vec models are saved (./models)"),
+        vector_size: int = typer.Option(300, "--vector-size"),
+        window: int = typer.Option(15, "--window"),
+        epochs: int = typer.Option(40, "--epochs"),
+        min_count: int = typer.Option(2, "--min-count"),
+        dm: bool = typer.Option(False, "--dm", help="PV-DM instead of PV-DBOW"),
+        seed: int = typer.Option(0, "--seed"),
+        deterministic: bool = typer.Option(False, "--deterministic", help="1 training thread, "
+                                           "seeded inference: reruns give identical vectors"),
+        device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (sentence)"),
+        batch_size: int = typer.Option(64, "--batch-size"),
+        retrain: bool = typer.Option(False, "--retrain", help="Train a new Doc2Vec model even "
+                                     "if one with these settings is saved"),
+        force: bool = typer.Option(False, "--force", help="Recompute documents already "
+                                   "embedded by this model"),
+        fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+    """Compute one vector per Paper and Patent and store it (embedding, embedding_model, …).
+
+    Example: innograph embed --method sentence --text keywords --device cuda
+    """
+    from .pipeline.embed import embed
+
+    with _open(db) as store:
+        try:
+            s = embed(store, method=method, text=text, model_path=model, model_dir=models_dir,
+                      vector_size=vector_size, window=window, epochs=epochs,
+                      min_count=min_count, dm=int(dm), seed=seed, deterministic=deterministic,
+                      device=device, batch_size=batch_size, retrain=retrain, force=force,
+                      log=lambda m: console.print(m))
+        except InnographError as e:
+            _fail(e)
+    console.print(f"model {s['model']} ({s['dims']} dims) in {s['seconds']} s")
+    print_table([{"label": k, **v} for k, v in s["labels"].items()], fmt)
+
+
+@app.command("match")
+def match_cmd(
+        db: Optional[str] = DbOption,
+        k: int = typer.Option(1, "--k", help="Patents per paper"),
+        method: str = typer.Option("exact", "--method", help="exact | index"),
+        device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (exact)"),
+        precision: str = typer.Option("fp32", "--precision", help="fp32 | bf16 (exact, GPU; "
+                                      "bf16 candidates are certified, results stay exact)"),
+        model: Optional[str] = typer.Option(None, "--model", help="embedding_model to use "
+                                            "(default: the most common)"),
+        sample: int = typer.Option(1000, "--sample", help="Papers for recall@1 (index)"),
+        oversample: int = typer.Option(10, "--oversample", help="Index: fetch k × this, then "
+                                       "filter by year"),
+        rebuild_index: bool = typer.Option(False, "--rebuild-index"),
+        fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+    """Link each paper to its most similar patent(s) filed the same year or later (SIMILAR_TO).
+
+    Re-running replaces the edges of that method. Example: innograph match --k 3 --device cuda
+    """
+    from .pipeline.embed import match
+
+    with _open(db) as store:
+        try:
+            s = match(store, k=k, method=method, device=device, precision=precision,
+                      model=model, sample=sample, oversample=oversample,
+                      rebuild_index=rebuild_index, log=lambda m: console.print(m))
+        except (InnographError, ValueError) as e:
+            _fail(e)
+    rows = [{"item": key, "value": json.dumps(v) if isinstance(v, dict) else v}
+            for key, v in s.items()]
+    print_table(rows, fmt)
+
+
 # ------------------------------------------------------------------ analyze (issue 8)
 analyze_app = typer.Typer(
     help="Analyses researchers run on the graph (METHOD.md §6). Each writes CSV tables and "

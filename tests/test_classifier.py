@@ -90,6 +90,9 @@ CODE_CASES = [
     ("G06N0003080000", "G06N 3/08", True),  # DOCDB 14-character form
     ("G06N0003080000", "G06N 3/02-3/126", True),
     ("G06N0030020000", "G06N 3/", False),
+    ("G06N 3/021", "G06N0003020000", True),  # DOCDB form as an entry: subgroup 02
+    ("G06N 3/04", "G06N0003020000", False),
+    ("G06N 3/04", "G06N0003000000", True),  # ...and its /00 heading: the main group
     ("Y10S 706/924", "Y10S 706/", True),
     ("14-02", "G06N", False),  # Locarno
     ("473/451", "G06N", False),  # US class

@@ -50,6 +50,8 @@ def _record_everything() -> RecordingDriver:
         given = {p: "x" for p in q.params if p not in q.defaults}
         params = parse_params(q, given, q.types)
         store.run_read(q.for_store("neo4j"), params)
+    store.create_vector_index("Patent", dims=384)
+    store.vector_query("Patent", [[0.1] * 384], k=5)
     from innograph.pipeline.analyze import QUERIES
 
     for text in QUERIES.values():  # the analyses' queries must also run on Neo4j

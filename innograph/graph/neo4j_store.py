@@ -183,6 +183,42 @@ class Neo4jStore:
         out.update({t: self.count(t) for t in schema.RELS})
         return out
 
+    # ------------------------------------------------------------ vector index
+    def create_vector_index(self, label: str, prop: str = "embedding", dims: int | None = None,
+                            **_: Any) -> dict[str, Any]:
+        """``CREATE VECTOR INDEX … IF NOT EXISTS`` (cosine) over ``label.prop``.
+
+        ``dims`` None: the length of one stored vector. Neo4j fills the index itself as
+        nodes get the property; nothing is copied.
+        """
+        if dims is None:
+            spec = schema.node(label)
+            rows = self._read(f"MATCH (n:{label}) WHERE n.{prop} IS NOT NULL "
+                              f"RETURN size(n.{prop}) AS d LIMIT 1", {})
+            if not rows:
+                raise ValueError(f"no {spec.label} node has {prop}; run `innograph embed` first")
+            dims = int(rows[0]["d"])
+        self._write(dialect.neo4j_create_vector_index(label, prop, dims), {})
+        return {"index": dialect.neo4j_vector_index_name(label, prop), "dims": dims}
+
+    def vector_query(self, label: str, vectors: Any, k: int, prop: str = "embedding",
+                     **_: Any) -> list[tuple[list[str], Any]]:
+        """The ``k`` nearest ``label`` nodes of each query row: ``(ids, raw cosines)``.
+
+        Neo4j scores are (1 + cos) / 2; they are converted back in ``dialect``.
+        """
+        import numpy as np
+
+        name = dialect.neo4j_vector_index_name(label, prop)
+        q = dialect.neo4j_vector_query(name)
+        out = []
+        for v in np.asarray(vectors, dtype=np.float32):
+            rows = self._read(q, {"index": name, "k": int(k), "vector": v.tolist()})
+            out.append(([r["id"] for r in rows],
+                        np.array([dialect.cosine_from_index_score(dialect.NEO4J, r["score"])
+                                  for r in rows], dtype=np.float32)))
+        return out
+
     def close(self) -> None:
         close: Callable[[], None] | None = getattr(self.driver, "close", None)
         if close:

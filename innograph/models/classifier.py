@@ -169,7 +169,10 @@ def parse_entry(entry: str) -> CodeEntry:
         raise ValueError(f"not an IPC/CPC code entry: {entry!r}")
     head, group, _ = p
     c = _compact(left)
-    sub_written = c.split("/", 1)[1] if "/" in c else ""
+    if "/" in c:
+        sub_written = c.split("/", 1)[1]
+    else:  # "G06N 3" is the main group; the DOCDB form carries its subgroup
+        sub_written = p[2] if _FIXED_RE.match(c) and p[2] != "00" else ""
     if group is None:
         if right or exact:
             raise ValueError(f"ranges and '=' need a group: {entry!r}")
@@ -947,7 +950,10 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
         {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
          "weight_decay": 0.0},
     ]
-    opt = torch.optim.AdamW(params, lr=cfg.lr)
+    try:  # the fused kernel is several times faster than the per-tensor loop (CPU and CUDA)
+        opt = torch.optim.AdamW(params, lr=cfg.lr, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        opt = torch.optim.AdamW(params, lr=cfg.lr)
     steps_per_epoch = math.ceil(tr.size / cfg.batch_size)
     total = steps_per_epoch * cfg.epochs
     sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * total), total)

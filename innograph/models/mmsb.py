@@ -90,6 +90,7 @@ SALIENCE = ("freq", "fitted")
 NEGATIVES = ("exact", "sampled")
 OPTIMIZERS = ("lbfgs", "adam")
 _HUGE = 1e30  # loss reported to the line search where the likelihood is not finite
+_LBFGS_HISTORY = 20
 
 
 # ----------------------------------------------------------------------------- results
@@ -552,7 +553,7 @@ def _optimise(problem: _Problem, params: list[torch.Tensor], log_u_of: Any, opti
     (or ``tol``, relative) over the 50 before.
     """
     if optimizer == "lbfgs":
-        opt = torch.optim.LBFGS(params, lr=1.0, max_iter=1, max_eval=25, history_size=20,
+        opt = torch.optim.LBFGS(params, lr=1.0, max_iter=1, max_eval=25, history_size=_LBFGS_HISTORY,
                                 tolerance_grad=1e-12, tolerance_change=1e-15,
                                 line_search_fn="strong_wolfe")
         cache: dict[str, Any] = {}

@@ -68,8 +68,10 @@ def run_demo(out_dir: str | Path, db: str | None = None, seed: int = 7,
         from .embed import embed, match
 
         log(f"embedding documents ({embed_method})")
+        # Doc2Vec: 60 epochs (not the CLI's 40) recover every planted flow of the small demo
+        extra = {"epochs": 60} if embed_method == "doc2vec" else {}
         embed(store, method=embed_method, deterministic=True,
-              model_dir=str(out / "models"), seed=seed)
+              model_dir=str(out / "models"), seed=seed, **extra)
         log("exact best match paper → patent filed the same year or later")
         m = match(store, k=1, method="exact")
         summary["papers_without_eligible_patent"] = m.get("no_eligible", 0)
