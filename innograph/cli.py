@@ -346,6 +346,197 @@ def match_cmd(
     print_table(rows, fmt)
 
 
+# ------------------------------------------------------------------------- classify
+classify_app = typer.Typer(help="AI / non-AI labels: keywords+IPC rule, teacher labels, BERT "
+                                "outer/inner.\n\nExample: innograph classify rule && innograph "
+                                "classify import-labels labels.csv && innograph classify train "
+                                "--stage inner --out models/inner", no_args_is_help=True)
+app.add_typer(classify_app, name="classify")
+
+KindsOption = typer.Option(None, "--kind", help="paper or patent (repeatable; default both)")
+DeviceOption = typer.Option(None, "--device", help="cpu, cuda, cuda:1 (default: GPU if present)")
+
+
+def _kinds(kinds: Optional[list[str]]) -> list[str]:
+    from .graph import schema
+
+    m = {"paper": schema.PAPER, "patent": schema.PATENT}
+    try:
+        return [m[k.lower()] for k in kinds] if kinds else list(schema.DOCUMENT_LABELS)
+    except KeyError as e:
+        _fail(ValueError(f"--kind must be paper or patent, not {e.args[0]!r}"))
+        raise
+
+
+def _print_metrics(stages: dict[str, Any]) -> None:
+    print_table([{"stage": k, "n": m["n"], "accuracy": m["accuracy"], "auprc": m["auprc"],
+                  "AI P": m["ai"]["precision"], "AI R": m["ai"]["recall"], "AI F1": m["ai"]["f1"],
+                  "non-AI P": m["non_ai"]["precision"], "non-AI R": m["non_ai"]["recall"],
+                  "non-AI F1": m["non_ai"]["f1"]} for k, m in stages.items()])
+
+
+@classify_app.command("rule")
+def classify_rule_cmd(codes: Optional[Path] = typer.Option(None, "--codes", help="AI IPC/CPC "
+                                                           "code list (default: packaged v1)"),
+                      keywords: Optional[Path] = typer.Option(None, "--keywords",
+                                                              help="AI keyword list"),
+                      kind: Optional[list[str]] = KindsOption,
+                      redo: bool = typer.Option(False, "--redo", help="rewrite documents "
+                                                "already marked with this lists version"),
+                      db: Optional[str] = DbOption) -> None:
+    """Mark every document with ai_rule (keywords in title+abstract, or an AI IPC/CPC code).
+
+    Example: innograph classify rule --codes my_codes.txt --keywords my_keywords.txt
+    """
+    from .pipeline.classify import classify_rule
+
+    with _open(db) as store:
+        try:
+            s = classify_rule(store, codes, keywords, _kinds(kind), redo=redo, progress=True)
+        except InnographError as e:
+            _fail(e)
+    console.print(f"rule lists {s['version']}")
+    print_table([{"kind": k, **v} for k, v in s.items() if k != "version"])
+
+
+@classify_app.command("import-labels")
+def classify_import_labels(path: Path = typer.Argument(..., help="CSV: id, label[, source][, kind]"),
+                           source: Optional[str] = typer.Option(None, "--source",
+                               help="label source when the file has no source column"),
+                           rejects: Path = RejectsOption, strict: bool = StrictOption,
+                           db: Optional[str] = DbOption) -> None:
+    """Teacher labels (GPT-4, experts, any file) into ai_label / ai_label_source.
+
+    Example: innograph classify import-labels gpt4_labels.csv --source gpt-4
+    """
+    from .pipeline.classify import import_labels
+
+    with _open(db) as store:
+        try:
+            s = import_labels(store, path, source=source, rejects=rejects)
+        except InnographError as e:
+            _fail(e)
+    console.print(f"read {s['read']}, labelled {sum(s['labelled'].values())} "
+                  f"(AI {s['ai']}, non-AI {s['non_ai']}), rejected {s['rejected']}")
+    for m in s["samples"][:5]:
+        console.print(f"  {m}")
+    if s["rejected"]:
+        console.print(f"[yellow]{s['rejected']} rows rejected[/yellow] → {rejects}")
+    if strict and s["rejected"]:
+        raise typer.Exit(1)
+
+
+@classify_app.command("train")
+def classify_train(stage: str = typer.Option("inner", "--stage", help="inner (teacher labels, "
+                                             "balanced) or outer (labels + rule labels)"),
+                   out_dir: Path = typer.Option(..., "--out", help="model directory to write"),
+                   base: Optional[Path] = typer.Option(None, "--base", help="local HF model "
+                       "folder, e.g. bert-base-uncased (default: offline MiniLM)"),
+                   max_length: int = typer.Option(256, "--max-length"),
+                   epochs: int = typer.Option(10, "--epochs", help="upper bound (early stopping)"),
+                   batch_size: int = typer.Option(16, "--batch-size"),
+                   lr: float = typer.Option(2e-5, "--lr"),
+                   patience: int = typer.Option(3, "--patience"),
+                   max_rows: Optional[int] = typer.Option(None, "--max-rows",
+                       help="sample at most this many rows (label ratio kept)"),
+                   seed: int = typer.Option(42, "--seed"),
+                   kind: Optional[list[str]] = KindsOption, device: Optional[str] = DeviceOption,
+                   db: Optional[str] = DbOption) -> None:
+    """Fine-tune BERT_outer or BERT_inner on the store's labels; saves a model directory.
+
+    Example: innograph classify train --stage inner --out models/inner --max-length 512
+    """
+    from .pipeline.classify import train
+
+    if stage not in ("inner", "outer"):
+        _fail(ValueError("--stage must be inner or outer"))
+    with _open(db) as store:
+        try:
+            r = train(store, stage, out_dir, base_model=base, labels=_kinds(kind),
+                      max_length=max_length, epochs=epochs, batch_size=batch_size, lr=lr,
+                      patience=patience, max_rows=max_rows, seed=seed, device=device,
+                      log=lambda e: console.print(
+                          f"epoch {e['epoch']}: train loss {e['train_loss']:.4f}, val acc "
+                          f"{e['val_accuracy']:.4f}, val AUPRC {e['val_auprc']:.4f}"
+                          + (" (best)" if e["best"] else "") + f", {e['seconds']:.0f} s"))
+        except InnographError as e:
+            _fail(e)
+    console.print(f"model {r['version']} → {r['model_dir']} (best epoch {r['best_epoch']}, "
+                  f"training set {r['training_set']})")
+    _print_metrics({f"{stage} ({r['split']})": r})
+
+
+@classify_app.command("predict")
+def classify_predict(outer: Optional[Path] = typer.Option(None, "--outer", help="BERT_outer dir"),
+                     inner: Optional[Path] = typer.Option(None, "--inner", help="BERT_inner dir"),
+                     screen: float = typer.Option(0.5, "--screen", help="outer P(AI) below "
+                                                  "this is final non-AI"),
+                     threshold: float = typer.Option(0.5, "--threshold"),
+                     batch_size: int = typer.Option(64, "--batch-size"),
+                     use_labels: bool = typer.Option(False, "--use-labels", help="documents "
+                                                     "with a teacher label keep it"),
+                     redo: bool = typer.Option(False, "--redo"),
+                     limit: Optional[int] = typer.Option(None, "--limit"),
+                     kind: Optional[list[str]] = KindsOption, device: Optional[str] = DeviceOption,
+                     db: Optional[str] = DbOption) -> None:
+    """Outer screens, inner decides: is_ai, ai_prob, ai_stage, ai_model on every document.
+
+    Example: innograph classify predict --outer models/outer --inner models/inner
+    """
+    from .pipeline.classify import predict
+
+    with _open(db) as store:
+        try:
+            s = predict(store, outer, inner, screen_threshold=screen, threshold=threshold,
+                        labels=_kinds(kind), batch_size=batch_size, device=device, redo=redo,
+                        use_labels=use_labels, limit=limit, progress=True)
+        except InnographError as e:
+            _fail(e)
+    console.print(f"outer {s['outer']}, inner {s['inner']}")
+    print_table([{"kind": k, **v} for k, v in s.items() if k not in ("outer", "inner")])
+
+
+@classify_app.command("evaluate")
+def classify_evaluate(labelled: Optional[Path] = typer.Argument(None, help="labelled CSV "
+                          "(label + text or title/abstract [+ codes]); default: the store's "
+                          "imported labels"),
+                      outer: Optional[Path] = typer.Option(None, "--outer"),
+                      inner: Optional[Path] = typer.Option(None, "--inner"),
+                      png: Path = typer.Option(Path("pr_curve.png"), "--png"),
+                      codes: Optional[Path] = typer.Option(None, "--codes"),
+                      keywords: Optional[Path] = typer.Option(None, "--keywords"),
+                      threshold: float = typer.Option(0.5, "--threshold"),
+                      fmt: str = typer.Option("table", "--format", help="table|json"),
+                      device: Optional[str] = DeviceOption,
+                      db: Optional[str] = DbOption) -> None:
+    """Accuracy, per-class P/R/F1, AUPRC of rule/outer/inner, stage overlap, PR-curve PNG.
+
+    Example: innograph classify evaluate expert_set.csv --outer models/outer --inner models/inner
+    """
+    from .pipeline.classify import evaluate
+
+    try:
+        if labelled is not None:
+            r = evaluate(labelled, outer, inner, png, codes, keywords, threshold, device=device)
+        else:
+            with _open(db, read_only=True) as store:
+                r = evaluate(store, outer, inner, png, codes, keywords, threshold, device=device)
+    except InnographError as e:
+        _fail(e)
+    if fmt == "json":
+        out.print_json(json.dumps(r, default=float))
+        return
+    console.print(f"n = {r['n']} ({r['n_ai']} AI); rule lists {r['rule_version']}")
+    _print_metrics(r["stages"])
+    ag = r["agreement"]
+    print_table([{"stages": f"{p['a']} & {p['b']}", "agreement": p["agreement"],
+                  "accuracy on agreement": p["accuracy_on_agreement"]} for p in ag["pairs"]]
+                + [{"stages": "all", "agreement": ag["all"]["agreement"],
+                    "accuracy on agreement": ag["all"]["accuracy_on_agreement"]}],
+                title="stage overlap (paper Fig. 3)")
+    console.print(f"PR curves → {r.get('png')}")
+
+
 # ------------------------------------------------------------------ analyze (issue 8)
 analyze_app = typer.Typer(
     help="Analyses researchers run on the graph (METHOD.md §6). Each writes CSV tables and "

@@ -274,7 +274,7 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
                   salience: str | None = None, seed: int | None = None,
                   device: str | None = None, out_dir: str | Path | None = None,
                   refit: bool = False, labels: Sequence[str] = schema.DOCUMENT_LABELS,
-                  verbose: bool | int = False,
+                  source: str | None = None, verbose: bool | int = False,
                   log: Callable[[str], None] = lambda msg: None,
                   **fit_options: Any) -> dict[str, Any]:
     """Write ``novelty`` and ``novelty_model`` on every document of ``labels``.
@@ -292,6 +292,8 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
     window : historical fits use only the ``window`` years before ``y`` (None: all earlier).
     dims, salience, seed, device, out_dir, fit_options : historical fit settings
         (defaults: the template model's, else 20 / freq / 0; out_dir: the model's folder).
+    source : only HAS_KEYWORD edges with this source count (default: the source the model
+        was fitted on, i.e. all edges unless ``fit_novelty(source=...)`` was used).
 
     Returns
     -------
@@ -300,8 +302,12 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
     year), ``models`` (fit names used), ``written`` (property changes), ``seconds``.
     """
     t0 = time.perf_counter()
+    saved: SavedModel | None = None
+    if not historical:
+        saved = load_model(model)
+        source = source if source is not None else saved.meta.get("source")
     docs = _all_documents(store, labels)
-    inc = incidence(store, labels=labels)
+    inc = incidence(store, labels=labels, source=source)
     row_of = pd.Series(np.arange(len(inc.doc_ids)),
                        index=pd.MultiIndex.from_frame(inc.doc_ids[["label", "id"]].astype(str)))
     key = pd.MultiIndex.from_arrays([docs["label"].astype(str), docs["id"].astype(str)])
@@ -311,8 +317,7 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
     no_model = 0
     used: list[str] = []
 
-    if not historical:
-        saved = load_model(model)
+    if saved is not None:
         has = docs["row"].notna().to_numpy()
         rows = docs.loc[has, "row"].astype(np.int64).to_numpy()
         docs.loc[has, "novelty"] = _score_rows(inc, rows, saved)
@@ -361,8 +366,8 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
             if saved is None:
                 log(f"{y}: fitting {name} on {len(fit_rows)} documents")
                 _fit_rows(inc, fit_rows, name, base_dir, span, dims, salience, seed, device,
-                          max_size, verbose, {"historical": True, "scores_year": y},
-                          **fit_options)
+                          max_size, verbose, {"historical": True, "scores_year": y,
+                                              "source": source}, **fit_options)
                 saved = _read(npz)
             sel = here & docs["row"].notna().to_numpy()
             rows = docs.loc[sel, "row"].astype(np.int64).to_numpy()
