@@ -346,6 +346,47 @@ def match_cmd(
     print_table(rows, fmt)
 
 
+# ------------------------------------------------------------------------- keywords
+@app.command("keywords")
+def keywords(
+    top_k: int = typer.Option(10, "--top-k", help="Keywords per document."),
+    ngram: str = typer.Option("1-3", "--ngram", help="Words per keyphrase: 1, 1-2, 1-3 …"),
+    diversity: str = typer.Option("none", "--diversity", help="none | mmr | maxsum"),
+    mmr_diversity: float = typer.Option(0.5, "--mmr-diversity", help="MMR lambda in [0, 1]."),
+    redo: bool = typer.Option(False, "--redo", help="Recompute documents already done."),
+    model: Optional[str] = typer.Option(None, "--model", help="Local sentence-transformers "
+                                        "dir (default: bundled MiniLM)."),
+    device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (default: cuda "
+                                         "when available)."),
+    fast: bool = typer.Option(False, "--fast", help="bf16 (GPU/AMX CPU) or int8: faster, "
+                              "top-5 overlap ~0.99 with bf16."),
+    batch_docs: int = typer.Option(2000, "--batch-docs", help="Documents per extract+write batch."),
+    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", envvar="INNOGRAPH_KEYWORD_CACHE",
+                                            help="On-disk candidate-embedding cache."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="At most this many documents per label."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """KeyBERT keywords for every document lacking them (resumable).
+
+    Example: innograph keywords --top-k 10 --ngram 1-3 --diversity mmr
+    """
+    from .pipeline.keywords import extract_into_store
+
+    lo, _, hi = ngram.partition("-")
+    if diversity not in ("none", "mmr", "maxsum"):
+        _fail(InnographError("--diversity must be none, mmr or maxsum"))
+    with _open(db) as store:
+        try:
+            s = extract_into_store(store, top_k=top_k, ngram=(int(lo), int(hi or lo)),
+                                   diversity=None if diversity == "none" else diversity,
+                                   mmr_diversity=mmr_diversity, redo=redo, model_path=model,
+                                   device=device, fast=fast, batch_docs=batch_docs,
+                                   cache_dir=cache_dir, limit=limit, progress=True)
+        except InnographError as e:
+            _fail(e)
+    out.print_json(json.dumps(s, default=str))
+
+
 # ------------------------------------------------------------------------- classify
 classify_app = typer.Typer(help="AI / non-AI labels: keywords+IPC rule, teacher labels, BERT "
                                 "outer/inner.\n\nExample: innograph classify rule && innograph "

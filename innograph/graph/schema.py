@@ -169,6 +169,7 @@ RELS: dict[str, RelSpec] = {
         HAS_KEYWORD,
         ((PAPER, KEYWORD), (PATENT, KEYWORD)),
         (Prop("score", "DOUBLE"), Prop("source"), Prop("model"), Prop("rank", "INT64")),
+        key_props=("source",),  # an input keyword and a KeyBERT one may join the same pair
     ),
     AUTHORED: RelSpec(AUTHORED, ((AUTHOR, PAPER),), (Prop("position", "INT64"),)),
     INVENTED: RelSpec(INVENTED, ((AUTHOR, PATENT),), (Prop("position", "INT64"),)),

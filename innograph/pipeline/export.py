@@ -66,7 +66,8 @@ def _keywords(store: Store, label: str) -> dict[str, list[str]]:
         rank = r["rank"] if r["rank"] is not None else 1 << 30
         score = -(r["score"] if r["score"] is not None else 0.0)
         by_doc[r["id"]].append((rank, score, r["name"]))
-    return {d: [n for *_, n in sorted(v)] for d, v in by_doc.items()}
+    # an input keyword also found by KeyBERT appears once, at its best rank
+    return {d: list(dict.fromkeys(n for *_, n in sorted(v))) for d, v in by_doc.items()}
 
 
 def _write(path: Path, header: list[str], rows: list[list[Any]], raw: bool) -> int:
