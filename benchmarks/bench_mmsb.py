@@ -64,7 +64,8 @@ def synthetic(n_edges: int, n_keywords: int, n_groups: int, zipf: float, p_in: f
     target = np.where(inside, before[g] + rng.random(rows.size) * mass[g],
                       rng.random(rows.size) * cum[-1])
     cols = order[np.minimum(np.searchsorted(cum, target, side="right"), n_keywords - 1)]
-    pair = np.unique(rows.astype(np.int64) * n_keywords + cols)  # distinct (row, keyword)
+    pair = np.sort(rows.astype(np.int64) * n_keywords + cols)  # distinct (row, keyword)
+    pair = pair[np.r_[True, pair[1:] != pair[:-1]]]
     rows, cols = pair // n_keywords, pair % n_keywords
     rank = np.argsort((rows << 40) | rng.integers(0, 1 << 40, size=rows.size))  # shuffle rows
     rows, cols = rows[rank], cols[rank]
@@ -160,7 +161,8 @@ def main() -> None:
                  negatives=a.negatives, n_negatives=a.n_negatives, max_iter=a.max_iter,
                  tol=a.tol, dtype=dtype, threads=a.threads, verbose=a.verbose)
     fit_s = time.perf_counter() - t
-    out.update(fit_s=round(fit_s, 2), n_iter=f.n_iter, converged=f.converged,
+    out.update(fit_s=round(fit_s, 2), n_iter=f.n_iter, n_evals=f.meta["n_evals"],
+               converged=f.converged,
                s_per_iter=round(fit_s / max(f.n_iter, 1), 4), loglik=f.meta["loglik"])
     if dev.type == "cuda":
         out["gpu_peak_gb"] = round(torch.cuda.max_memory_allocated(dev) / 1024 ** 3, 2)
@@ -175,7 +177,8 @@ def main() -> None:
     out["novelty_s"] = round(time.perf_counter() - t, 2)
     out["novelty_finite"] = int(np.isfinite(nov).sum())
     out["peak_rss_gb"] = round(peak_rss_gb(), 2)
-    print(f"fit: {f.n_iter} iterations ({'converged' if f.converged else 'stopped'}), "
+    print(f"fit: {f.n_iter} iterations ({'converged' if f.converged else 'stopped'}; "
+          f"{f.meta['n_evals']} likelihood evaluations), "
           f"{fit_s:.1f} s, {out['s_per_iter']} s/iteration, loglik {f.meta['loglik']:.2f}, "
           f"NMI(argmax theta, planted) {out['nmi_planted']}")
     print(f"novelty of all {n_edges} hyperedges: {out['novelty_s']} s; peak RSS "

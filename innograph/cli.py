@@ -578,6 +578,93 @@ def classify_evaluate(labelled: Optional[Path] = typer.Argument(None, help="labe
     console.print(f"PR curves → {r.get('png')}")
 
 
+# ---------------------------------------------------------------------- novelty
+novelty_app = typer.Typer(help="Hypergraph novelty (MMSB after Shi & Evans 2023, METHOD.md §4): "
+                               "fit, then score.", no_args_is_help=True)
+app.add_typer(novelty_app, name="novelty")
+
+
+@novelty_app.command("fit")
+def novelty_fit(
+        db: Optional[str] = DbOption,
+        dims: int = typer.Option(20, "--dims", help="Latent dimensions D"),
+        years: Optional[str] = typer.Option(None, "--years", help="Fit on these years only: "
+                                            "A-B, A-, -B or one year (default: all)"),
+        salience: str = typer.Option("freq", "--salience", help="freq (normalised frequency, "
+                                     "the paper) | fitted (free r_i, Shi & Evans)"),
+        device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (default: cuda "
+                                             "when available)"),
+        out_dir: Optional[str] = typer.Option(None, "--out",
+                                              help="Folder for the fit (npz + json; default "
+                                                   "$INNOGRAPH_MODELS/mmsb or ./models/mmsb)"),
+        seed: int = typer.Option(0, "--seed"),
+        negatives: str = typer.Option("exact", "--negatives", help="exact (closed-form Poisson "
+                                      "zeros) | sampled (importance-sampled)"),
+        max_iter: Optional[int] = typer.Option(None, "--max-iter", help="Iterations (default "
+                                               "500 L-BFGS)"),
+        tol: float = typer.Option(1e-6, "--tol", help="Relative log-likelihood gain per "
+                                  "iteration that counts as converged"),
+        max_size: int = typer.Option(25, "--max-size", help="Documents with more keywords are "
+                                     "left out of the fit (still scored)"),
+        source: Optional[str] = typer.Option(None, "--source", help="Only keyword edges from "
+                                             "this source: input | keybert"),
+        quiet: bool = typer.Option(False, "--quiet", help="Do not print the log-likelihood "
+                                   "per iteration"),
+        fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+    """Fit theta and r on the keyword hypergraph; write theta, r, freq on Keyword nodes.
+
+    Example: innograph novelty fit --dims 20 --years 2000-2020 --device cuda
+    """
+    from .pipeline.novelty import fit_novelty
+
+    with _open(db) as store:
+        try:
+            s = fit_novelty(store, dims=dims, years=years, salience=salience, device=device,
+                            out_dir=out_dir, seed=seed, max_size=max_size, source=source,
+                            verbose=not quiet, negatives=negatives, max_iter=max_iter, tol=tol)
+        except (InnographError, ValueError) as e:
+            _fail(e)
+    print_table([{"field": k, "value": v} for k, v in s.items()], fmt)
+
+
+@novelty_app.command("score")
+def novelty_score(
+        db: Optional[str] = DbOption,
+        model: Optional[str] = typer.Option(None, "--model", help="A saved fit (.npz / .json) "
+                                            "or its folder (default: the latest fit in "
+                                            "$INNOGRAPH_MODELS/mmsb or ./models/mmsb)"),
+        historical: bool = typer.Option(False, "--historical", help="Score each year y with a "
+                                        "fit on years < y (one fit per year, saved, reused)"),
+        window: Optional[int] = typer.Option(None, "--window", help="Historical: fit only the "
+                                             "N years before y"),
+        dims: Optional[int] = typer.Option(None, "--dims", help="Historical fits (default: "
+                                           "the --model fit's)"),
+        salience: Optional[str] = typer.Option(None, "--salience", help="Historical fits: "
+                                               "freq | fitted"),
+        device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda"),
+        refit: bool = typer.Option(False, "--refit", help="Historical: fit again even when a "
+                                   "fit with these settings is saved"),
+        quiet: bool = typer.Option(False, "--quiet"),
+        fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+    """Write novelty = -log(lambda) and novelty_model on every Paper and Patent.
+
+    Example: innograph novelty score --historical --window 5
+    """
+    from .pipeline.novelty import score_novelty
+
+    with _open(db) as store:
+        try:
+            s = score_novelty(store, model=model, historical=historical, window=window,
+                              dims=dims, salience=salience, device=device, refit=refit,
+                              verbose=False if quiet else 10,
+                              log=(lambda m: None) if quiet else (lambda m: console.print(m)))
+        except (InnographError, ValueError) as e:
+            _fail(e)
+    models = s.pop("models")
+    console.print(f"fits used: {', '.join(dict.fromkeys(models)) or 'none'}")
+    print_table([{"field": k, "value": v} for k, v in s.items()], fmt)
+
+
 # ------------------------------------------------------------------ analyze (issue 8)
 analyze_app = typer.Typer(
     help="Analyses researchers run on the graph (METHOD.md §6). Each writes CSV tables and "

@@ -196,11 +196,6 @@ def test_job_killed_at_random_points_reruns_to_identical_graph(job, bases, tmp_p
     assert got_fp == want_fp, f"{job}: rerun after kills {landed} differs from a clean run"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "novelty.save_model renames the .npz into place, then writes the .json in place with "
-    "write_text; score_novelty(historical=True) reuses any existing .npz and reads its .json, "
-    "so a SIGKILL between the two (json missing) or during write_text (json truncated) leaves "
-    "a model folder on which every rerun fails (ModelMissingError / JSONDecodeError)"))
 @pytest.mark.parametrize("damage", ["json_missing", "json_truncated"])
 def test_historical_novelty_rerun_after_kill_inside_save_model(damage, bases, tmp_path):
     """Reproduces deterministically the two states a kill inside ``save_model`` can leave

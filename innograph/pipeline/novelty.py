@@ -21,6 +21,7 @@ compare documents scored by one fit, or within a year in historical mode.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -40,13 +41,17 @@ from ..graph.store import Store
 from ..models import mmsb
 
 DEFAULT_DIMS = 20
-DEFAULT_MODEL_DIR = "models/mmsb"
+DEFAULT_MODELS_DIR = "models"  # as pipeline.embed: $INNOGRAPH_MODELS, else ./models
 DEFAULT_MAX_SIZE = 25  # documents with more keywords are scored but left out of the fit
 MODEL_PREFIX = "mmsb"
-FIT_SETTINGS = ("n_dims", "salience", "seed", "max_size", "negatives")
 
 
 # ----------------------------------------------------------------------------- names
+def default_model_dir() -> Path:
+    """``$INNOGRAPH_MODELS/mmsb``, else ``./models/mmsb``."""
+    return Path(os.environ.get("INNOGRAPH_MODELS") or DEFAULT_MODELS_DIR) / MODEL_PREFIX
+
+
 def parse_years(text: str | None) -> YearRange | None:
     """``"2000-2010"`` → (2000, 2010); ``"2000-"`` / ``"-2010"`` open ends; ``"2005"`` →
     (2005, 2005); empty → None (all years)."""
@@ -58,11 +63,11 @@ def parse_years(text: str | None) -> YearRange | None:
         lo = int(m.group(1)) if m.group(1) else None
         hi = int(m.group(2)) if m.group(2) else None
         if lo is not None and hi is not None and lo > hi:
-            raise BadInputError(f"year range {s!r} ends before it starts", field="years")
+            raise BadInputError(f"{s!r} ends before it starts", field="years")
         return lo, hi
     if re.fullmatch(r"\d{4}", s):
         return int(s), int(s)
-    raise BadInputError(f"years {s!r}: expected A-B, A-, -B or one year (e.g. 2000-2010)",
+    raise BadInputError(f"{s!r}: expected A-B, A-, -B or one year (e.g. 2000-2010)",
                         field="years")
 
 
@@ -96,21 +101,29 @@ class SavedModel:
 
 def save_model(fit: mmsb.MMSBFit, keyword_names: np.ndarray, out_dir: str | Path, name: str,
                extra: dict[str, Any] | None = None) -> Path:
-    """Write ``<out_dir>/<name>.npz`` (known keywords only) and ``<name>.json``; returns the npz."""
+    """Write ``<out_dir>/<name>.npz`` (known keywords only) and ``<name>.json``; returns the npz.
+
+    Crash-safe: both files are written under temporary names, any older ``<name>.npz`` is
+    removed, the json is renamed into place, and the npz last. So an ``.npz`` on disk always
+    has its matching ``.json`` beside it; a save killed midway leaves no ``.npz`` (a rerun fits
+    again) or stray ``.tmp`` files that the next save replaces.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     keep = fit.known
-    npz = out / f"{name}.npz"
-    tmp = out / f".{name}.tmp.npz"
-    np.savez_compressed(tmp, theta=fit.theta[keep], r=fit.r[keep], freq=fit.freq[keep],
+    npz, js = out / f"{name}.npz", out / f"{name}.json"
+    tmp_npz, tmp_js = out / f".{name}.tmp.npz", out / f".{name}.tmp.json"
+    np.savez_compressed(tmp_npz, theta=fit.theta[keep], r=fit.r[keep], freq=fit.freq[keep],
                         keyword_names=np.asarray(keyword_names, dtype=object)[keep].astype(str))
-    tmp.replace(npz)
     meta = dict(fit.meta)
     meta.update(extra or {})
     meta.update(name=name, loglik_history=[float(x) for x in fit.loglik],
                 created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 n_keywords_saved=int(keep.sum()))
-    (out / f"{name}.json").write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
+    tmp_js.write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
+    npz.unlink(missing_ok=True)
+    tmp_js.replace(js)
+    tmp_npz.replace(npz)
     return npz
 
 
@@ -129,7 +142,7 @@ def load_model(path: str | Path | None = None) -> SavedModel:
     """A saved fit: ``path`` is its ``.npz``, ``.json`` or stem, or a directory (then the
     most recently created whole-range fit there, i.e. one not made by historical scoring).
     """
-    p = Path(path or DEFAULT_MODEL_DIR)
+    p = Path(path) if path else default_model_dir()
     if p.is_dir():
         cands = []
         for js in p.glob(f"{MODEL_PREFIX}-*.json"):
@@ -179,7 +192,7 @@ def _require_hyperedges(inc: Incidence, rows: np.ndarray, what: str) -> None:
 
 def fit_novelty(store: Store, dims: int = DEFAULT_DIMS, years: YearRange | str | None = None,
                 salience: str = "freq", device: str | None = None,
-                out_dir: str | Path = DEFAULT_MODEL_DIR, seed: int = 0,
+                out_dir: str | Path | None = None, seed: int = 0,
                 max_size: int | None = DEFAULT_MAX_SIZE, source: str | None = None,
                 write_keywords: bool = True, verbose: bool | int = True,
                 **fit_options: Any) -> dict[str, Any]:
@@ -190,7 +203,8 @@ def fit_novelty(store: Store, dims: int = DEFAULT_DIMS, years: YearRange | str |
     store : an open Store. dims : latent dimensions ``D``.
     years : ``(first, last)`` inclusive or ``"A-B"``; None = every document.
     salience : ``freq`` | ``fitted`` (``models.mmsb``). device : cpu | cuda | None (auto).
-    out_dir : where ``<name>.npz`` / ``<name>.json`` go. seed : initialisation seed.
+    out_dir : where ``<name>.npz`` / ``<name>.json`` go (default ``default_model_dir()``).
+    seed : initialisation seed.
     max_size : documents with more keywords are left out of the fit (they are still scored).
     source : only HAS_KEYWORD edges with this source (input | keybert).
     write_keywords : set ``theta``, ``r``, ``freq``, ``mmsb_model`` on the Keyword nodes.
@@ -207,9 +221,9 @@ def fit_novelty(store: Store, dims: int = DEFAULT_DIMS, years: YearRange | str |
     rows = np.arange(inc.matrix.shape[0])
     _require_hyperedges(inc, rows, f"in years {span}" if span else "in the store")
     name = model_name(dims, salience, span, seed)
-    fit, path = _fit_rows(inc, rows, name, out_dir, span, dims, salience, seed, device,
-                          max_size, verbose, {"historical": False, "source": source},
-                          **fit_options)
+    fit, path = _fit_rows(inc, rows, name, out_dir or default_model_dir(), span, dims,
+                          salience, seed, device, max_size, verbose,
+                          {"historical": False, "source": source}, **fit_options)
     written = 0
     if write_keywords:
         keep = fit.known
@@ -283,7 +297,7 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
     ----------
     store : an open Store.
     model : a saved fit (``.npz`` / ``.json`` / stem / directory; default
-        ``models/mmsb``). Historical mode uses it only as the template of the settings
+        ``default_model_dir()``). Historical mode uses it only as the template of the settings
         (dims, salience, seed, max_size) and its directory for the per-year fits; it may be
         absent there if ``dims`` etc. are given.
     historical : score a document of year ``y`` with a fit on years ``< y`` (fitted here,
@@ -333,7 +347,7 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
         except ModelMissingError:
             if dims is None and model is not None:
                 raise
-            base_dir = Path(out_dir or model or DEFAULT_MODEL_DIR)
+            base_dir = Path(out_dir or model or default_model_dir())
         dims = int(dims or template.get("n_dims") or DEFAULT_DIMS)
         salience = salience or template.get("salience") or "freq"
         seed = int(seed if seed is not None else template.get("seed") or 0)
@@ -356,13 +370,15 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
             saved = None
             npz = base_dir / f"{name}.npz"
             if npz.exists() and not refit:
-                cand = _read(npz)
-                same = (cand.meta.get("n_dims") == dims and cand.meta.get("salience") == salience
-                        and cand.meta.get("seed") == seed
-                        and cand.meta.get("max_size") == max_size
-                        and cand.meta.get("years_fitted") == _years_present(inc_years[fit_rows])
-                        and cand.meta.get("n_docs") == len(fit_rows))
-                saved = cand if same else None
+                try:
+                    cand = _read(npz)
+                except (ModelMissingError, OSError, ValueError, KeyError):
+                    cand = None  # a damaged save: fit again
+                want = {"n_dims": dims, "salience": salience, "seed": seed,
+                        "max_size": max_size, "source": source, "n_docs": len(fit_rows),
+                        "years_fitted": _years_present(inc_years[fit_rows])}
+                if cand is not None and all(cand.meta.get(k) == v for k, v in want.items()):
+                    saved = cand
             if saved is None:
                 log(f"{y}: fitting {name} on {len(fit_rows)} documents")
                 _fit_rows(inc, fit_rows, name, base_dir, span, dims, salience, seed, device,
