@@ -249,6 +249,9 @@ class KuzuStore:
         if unknown:
             raise KeyError(f"{rel_type} has no properties {sorted(unknown)}")
         key_cols = ["src", "dst", *spec.key_props]
+        for p in spec.key_props:  # a key property not given is null (and compared as such)
+            if p not in table.column_names:
+                table = table.append_column(p, pa.nulls(table.num_rows, pa.string()))
         table = _dedupe(table, key_cols)
         fk = schema.node(from_label).key
         tk = schema.node(to_label).key
@@ -256,7 +259,8 @@ class KuzuStore:
         t0 = conform(table, [("src", "STRING"), ("dst", "STRING")]
                      + [(p, "STRING") for p in kp]).rename_columns(
             ["s", "d"] + [f"q{i}" for i in range(len(kp))])
-        where = " AND ".join(f"e.{p} = q{i}" for i, p in enumerate(kp)) or "true"
+        where = " AND ".join(f"(e.{p} = q{i} OR (e.{p} IS NULL AND q{i} IS NULL))"
+                             for i, p in enumerate(kp)) or "true"
         res = self._conn.execute(
             f"LOAD FROM t0 MATCH (a:{from_label} {{{fk}: s}})-[e:{rel_type}]->"
             f"(b:{to_label} {{{tk}: d}}) WHERE {where} RETURN DISTINCT s, d"

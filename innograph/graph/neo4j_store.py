@@ -145,6 +145,9 @@ class Neo4jStore:
         payload = []
         for r in table.to_pylist():
             keys = {p: r.get(p) for p in spec.key_props}
+            if any(v is None for v in keys.values()):  # Neo4j cannot MERGE on a null
+                raise ValueError(f"{rel_type} edge {r['src']!r} -> {r['dst']!r} needs "
+                                 f"{list(spec.key_props)} on Neo4j")
             props = _clean({k: v for k, v in r.items() if k not in ("src", "dst")})
             payload.append({"src": r["src"], "dst": r["dst"], "keys": keys, "props": props})
         q = dialect.neo4j_upsert_edges(rel_type, from_label, to_label)
