@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import os
-import platform
 import re
 import sys
 import time
@@ -48,6 +46,8 @@ AI_CATS = {"cs.AI", "cs.LG", "cs.CL", "cs.CV", "cs.NE", "stat.ML"}
 PAPER = {"acc": 0.877, "outer_acc": 0.845, "inner_acc": 0.975, "inner_auprc": 0.996,
          "inner_p_ai": 0.963, "inner_r_ai": 0.974}
 
+
+from machine import describe  # benchmarks/machine.py (the script's own folder)
 
 def load_sets() -> pd.DataFrame:
     """text, y (weak label), source, stratum — one row per distinct text."""
@@ -77,19 +77,7 @@ def load_sets() -> pd.DataFrame:
 
 
 def machine() -> str:
-    import torch
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{cpu}, {os.cpu_count()} cores (torch threads {torch.get_num_threads()}), {gpu}; "
-            f"load average {os.getloadavg()[0]:.1f}; torch {torch.__version__}")
+    return describe()
 
 
 def fmt(m: dict) -> str:

@@ -14,8 +14,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
 import sys
 import tempfile
@@ -24,26 +22,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from machine import describe  # benchmarks/machine.py (the script's own folder)
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data" / "uspto-design"
 
 
 def machine() -> str:
-    import torch
-
-    cpu = platform.processor() or "cpu"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} "
-            f"({torch.get_num_threads()} threads), "
-            f"{'GPU ' + torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU'}"
-            f", load avg {os.getloadavg()[0]:.2f}")
+    return describe()
 
 
 def main() -> None:

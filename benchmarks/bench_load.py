@@ -69,8 +69,6 @@ def run_raw_copy(n: int, k: int, db: str) -> None:
     import importlib.util  # noqa: F401
     import kuzu
 
-    from innograph.graph import dialect
-
     docs = list(stream_docs(n, k))
     ids = [d.id for d in docs if d.kind == "paper"]
     kw = sorted({x for d in docs for x in d.keywords})
@@ -92,7 +90,6 @@ def run_raw_copy(n: int, k: int, db: str) -> None:
     rows = papers.num_rows + keywords.num_rows + edges.num_rows
     print(f"{'raw COPY (papers only)':32s} nodes {papers.num_rows + keywords.num_rows:>8,}  "
           f"edges {edges.num_rows:>10,}  {dt:8.1f} s  {rows / dt:>10,.0f} rows/s", flush=True)
-    del dialect
 
 
 def main() -> None:
