@@ -13,8 +13,10 @@ actually does (Σ over papers of 2·D·#eligible patents).
 
 GPU (``--gpu``, needs CUDA): synthetic unit vectors at the DeepInnovationAI scale
 (3,511,929 papers × 2,356,204 patents × 384, years uniform 1960–2020; ``--scale`` shrinks
-it), generated on the device; fp32 and bf16 (certified) paths of best_match; prints the
-effective TFLOP/s on the eligible work.
+it), generated on the device; the fp32 path and the certified low-precision paths of
+best_match (``--variants``: bf16/fp16 screening by torch ops or by the fused Triton kernel);
+prints the GPU's own fp16/bf16 GEMM rate, the effective TFLOP/s on the eligible work, the rows
+the certification sent back to fp32, and agreement with an fp32 search on sampled papers.
 
     python benchmarks/bench_bestmatch.py                     # CPU, 50k × 50k × 384
     python benchmarks/bench_bestmatch.py --n 20000 --m 20000 # smaller
@@ -25,21 +27,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 
-
-def _machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.node()} | {cpu} | {os.cpu_count()} CPUs | Python {platform.python_version()}"
+from machine import describe  # benchmarks/machine.py (the script's own folder)
 
 
 def _eligible_pairs(dy, py) -> int:
@@ -91,7 +82,7 @@ def cpu(args) -> None:
     py = rng.integers(1990, 2021, args.m)
     grid = 2.0 * args.n * args.m * args.dim
     work = 2.0 * args.dim * _eligible_pairs(dy, py)
-    print(f"machine: {_machine()}")
+    print(f"machine: {describe()}")
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
     print(f"load average before: {os.getloadavg()[0]:.2f} (shared machine: figures are "
           "best-of-repeat)")
@@ -133,6 +124,22 @@ def cpu(args) -> None:
         print(f"best_match time / faiss time = {t_ours / t_faiss:.3f}")
 
 
+def _gemm_rate(dim: int, dtype) -> float:
+    """Measured dense matrix-product rate (TFLOP/s) of this GPU for 16384² × dim tiles."""
+    import torch
+
+    a = torch.randn(16384, dim, device="cuda", dtype=dtype)
+    b = torch.randn(16384, dim, device="cuda", dtype=dtype)
+    for _ in range(3):
+        a @ b.T
+    torch.cuda.synchronize()
+    t, reps = time.perf_counter(), 50
+    for _ in range(reps):
+        a @ b.T
+    torch.cuda.synchronize()
+    return 2.0 * 16384 * 16384 * dim * reps / (time.perf_counter() - t) / 1e12
+
+
 def gpu(args) -> None:
     import numpy as np
     import torch
@@ -148,16 +155,35 @@ def gpu(args) -> None:
     rng = np.random.default_rng(0)
     dy, py = rng.integers(1960, 2021, n), rng.integers(1960, 2021, m)
     work = 2.0 * args.dim * _eligible_pairs(dy, py)
-    print(f"machine: {_machine()} | {torch.cuda.get_device_name()}")
+    print(f"machine: {describe()}")
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
     print(f"N={n} M={m} D={args.dim}, eligible work {work / 1e12:.1f} TFLOP")
-    for precision in args.precisions.split(","):
+    for name, dt in (("fp16", torch.float16), ("bf16", torch.bfloat16)):
+        print(f"torch GEMM rate {name}: {_gemm_rate(args.dim, dt):7.1f} TFLOP/s (16384² × {args.dim})")
+    sample = np.sort(rng.choice(n, size=min(args.check, n), replace=False))
+    ref = None
+    if args.check:
+        t = time.perf_counter()
+        ref = best_match(d[sample], dy[sample], p, py, device="cuda", precision="fp32")
+        print(f"fp32 reference on {len(sample)} sampled papers: {time.perf_counter() - t:.2f} s")
+    for variant in args.variants.split(","):
+        precision, _, kernel = variant.partition(":")
+        stats: dict = {}
         torch.cuda.synchronize()
         t = time.perf_counter()
-        best_match(d, dy, p, py, device="cuda", precision=precision)
+        idx, sc = best_match(d, dy, p, py, device="cuda", precision=precision,
+                             kernel=kernel or "auto", stats=stats)
         torch.cuda.synchronize()
         dt = time.perf_counter() - t
-        print(f"best_match {precision:5s}: {dt:8.2f} s, {work / dt / 1e12:7.1f} TFLOP/s effective")
+        line = (f"best_match {variant:13s}: {dt:8.2f} s, {work / dt / 1e12:7.1f} TFLOP/s "
+                f"effective")
+        if stats:
+            line += f", rows recomputed in fp32 {stats['recomputed']} of {stats['rows']}"
+        if ref is not None:
+            same = float((idx[sample] == ref[0]).mean())
+            line += (f", sample: indices equal {same:.6f}, max |Δscore| "
+                     f"{np.nanmax(np.abs(sc[sample] - ref[1])):.1e}")
+        print(line)
 
 
 def main() -> None:
@@ -171,7 +197,10 @@ def main() -> None:
     ap.add_argument("--skip-torch-threads", action="store_true")
     ap.add_argument("--gpu", action="store_true")
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--precisions", default="fp32,bf16")
+    ap.add_argument("--variants", default="fp32,bf16:torch,fp16:torch,fp16:triton",
+                    help="GPU runs, comma-separated precision[:kernel]")
+    ap.add_argument("--check", type=int, default=20000,
+                    help="GPU: papers sampled for the fp32 exactness check (0: none)")
     args = ap.parse_args()
     gpu(args) if args.gpu else cpu(args)
 

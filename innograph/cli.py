@@ -319,8 +319,9 @@ def match_cmd(
         k: int = typer.Option(1, "--k", help="Patents per paper"),
         method: str = typer.Option("exact", "--method", help="exact | index"),
         device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (exact)"),
-        precision: str = typer.Option("fp32", "--precision", help="fp32 | bf16 (exact, GPU; "
-                                      "bf16 candidates are certified, results stay exact)"),
+        precision: str = typer.Option("fp32", "--precision", help="fp32 | fp16 | bf16 (exact; "
+                                      "GPU: low-precision candidates, fused Triton kernel when "
+                                      "installed, certified in fp32: results stay exact)"),
         model: Optional[str] = typer.Option(None, "--model", help="embedding_model to use "
                                             "(default: the most common)"),
         sample: int = typer.Option(1000, "--sample", help="Papers for recall@1 (index)"),

@@ -25,12 +25,15 @@ shared 2-vCPU machine was 2–5× faster than multi-threaded kernels on one bloc
 
 Precision: ``"fp32"`` (default; TF32 is switched off on CUDA for the call) is exact search in
 float32 — the argmax of the float32 scores, identical to a float32 brute force up to the
-rounding of individual products (≲ 1e-6 for unit vectors). ``"bf16"`` (meant for GPUs) picks
-``candidates`` per paper from bfloat16 products, rescores them in float32 and certifies each
-row: with u = 2⁻⁸ the bf16 unit roundoff, every bf16 score is within ε = 3u + dim·2⁻²⁴ of
-the float32 score of unit vectors (inputs rounded: 2u, output rounded: u), so a row whose best
-rescored score exceeds the largest score it discarded by more than ε is exact; the other rows
-are recomputed in float32. Both give the same indices as float32 brute force.
+rounding of individual products (≲ 1e-6 for unit vectors). ``"fp16"`` and ``"bf16"`` (meant
+for GPUs: same tensor-core rate, fp16 is 8× more precise on unit vectors) pick
+``candidates`` per paper from low-precision products, rescore them in float32 and certify
+each row: every screening score is within ε (``screen_eps``: ≈ 2u, u = 2⁻¹¹ for fp16,
+2⁻⁸ for bf16) of the float32 score, so a row whose k-th rescored score exceeds the largest
+screening score it discarded by more than ε is exact; the other rows are recomputed in
+float32. Both give the same indices and float32 scores as float32 brute force. On CUDA
+with the ``triton`` package the screening is one fused kernel (``bestmatch_triton``:
+product, year mask and running top-C in the tile epilogue); otherwise torch ops per block.
 
 Reference: DeepInnovationAI, "Paper-Patent Similarity Module" (Doc2Vec vectors, cosine,
 patents filed the same year or later).
@@ -39,6 +42,7 @@ patents filed the same year or later).
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,13 +51,14 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import torch
 
-__all__ = ["best_match", "brute_force_best_match", "unit_rows", "BF16_EPS_UNIT"]
+__all__ = ["best_match", "brute_force_best_match", "unit_rows", "screen_eps", "SCREEN_UNIT"]
 
 #: Default block sizes (papers per block, patents per chunk) by device type. On a 2-core AVX-512
 #: CPU 2048 × 512 keeps S (4 MiB) near the caches; on GPUs larger products amortise launches.
 DEFAULT_BLOCKS = {"cpu": (2048, 512), "cuda": (8192, 16384)}
-#: bf16 unit roundoff (8 significant bits) — see the module doc for the error bound.
-BF16_EPS_UNIT = 2.0 ** -8
+#: Unit roundoff of each screening type (bf16: 8 significant bits, fp16: 11) — see
+#: ``screen_eps`` for the error bound built on it.
+SCREEN_UNIT = {"bf16": 2.0 ** -8, "fp16": 2.0 ** -11}
 
 
 @dataclass
@@ -234,16 +239,31 @@ def _search_fp32(D: _Sorted, P: _Sorted, k: int, bp: int, bq: int,
     return best_s, best_i
 
 
-def _search_bf16(D: _Sorted, P: _Sorted, k: int, bp: int, bq: int, candidates: int,
-                 P_orig: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """bf16 screening + fp32 rescoring + certification (see the module doc)."""
-    n, m, dim, dev = D.vecs.shape[0], P.vecs.shape[0], D.vecs.shape[1], D.vecs.device
-    c = max(candidates, k)
-    eps = 3 * BF16_EPS_UNIT + dim * 2.0 ** -24
-    d16, p16 = D.vecs.to(torch.bfloat16), P.vecs.to(torch.bfloat16)
+def screen_eps(precision: str, dim: int, output_rounded: bool) -> float:
+    """Bound ε on |low-precision score − float32 score| of two unit vectors of ``dim`` dims.
+
+    Inputs rounded to the screening type (relative u each: 2u + u²), float32 accumulation
+    and the float32 reference itself (≤ dim·2⁻²⁴ each), fp16 subnormals (≤ 2⁻²⁵ absolute
+    per component: ≤ √dim·2⁻²⁴ in all), and, when the product is returned in the
+    screening type (torch matmul), its rounding (u). u = 2⁻⁸ (bf16) or 2⁻¹¹ (fp16).
+    """
+    u = SCREEN_UNIT[precision]
+    return (2 * u + u * u + 2 * dim * 2.0 ** -24 + math.sqrt(dim) * 2.0 ** -24
+            + (u if output_rounded else 0.0))
+
+
+def _screen_torch(D: _Sorted, P: _Sorted, bp: int, bq: int, c: int, dtype: torch.dtype
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Top-``c`` candidates per sorted paper from low-precision products (torch ops).
+
+    Returns (scores (n, c), original patent indices (n, c), dropped (n,)): −inf / n_patents
+    in empty slots; ``dropped`` is the largest screening score not kept.
+    """
+    n, m, dev = D.vecs.shape[0], P.vecs.shape[0], D.vecs.device
+    dlow, plow = D.vecs.to(dtype), P.vecs.to(dtype)
     cand_s = torch.full((n, c), -torch.inf, device=dev)
     cand_i = torch.full((n, c), m, dtype=torch.int64, device=dev)
-    dropped = torch.full((n,), -torch.inf, device=dev)  # largest bf16 score discarded
+    dropped = torch.full((n,), -torch.inf, device=dev)
     chunks = _year_chunks(P.years, bq)
     dy = D.years.numpy()
     cy = np.array([y for _, _, y in chunks], np.int64)
@@ -253,7 +273,7 @@ def _search_bf16(D: _Sorted, P: _Sorted, k: int, bp: int, bq: int, candidates: i
         for ch in range(int(np.searchsorted(cy, dy[i0], side="left")), len(chunks)):
             s, e, _ = chunks[ch]
             r = min(i1, int(ends[ch]))
-            S = (d16[i0:r] @ p16[s:e].T).float()
+            S = (dlow[i0:r] @ plow[s:e].T).float()
             kk = min(c + 1, e - s)
             v, pos = S.topk(kk, dim=1, sorted=True)
             if kk > c:
@@ -265,10 +285,36 @@ def _search_bf16(D: _Sorted, P: _Sorted, k: int, bp: int, bq: int, candidates: i
             rest = allv.scatter(1, o, -torch.inf).max(dim=1).values
             dropped[i0:r] = torch.maximum(dropped[i0:r], rest)
             cand_s[i0:r], cand_i[i0:r] = top, alli.gather(1, o)
-    # fp32 rescoring of the candidates, then certification of the k-th best.
+    return cand_s, cand_i, dropped
+
+
+def _screen_fused(D: _Sorted, P: _Sorted, c: int, dtype: torch.dtype,
+                  config: dict[str, int] | None) -> tuple[torch.Tensor, torch.Tensor,
+                                                          torch.Tensor]:
+    """``_screen_torch``'s contract, computed by the fused Triton kernel."""
+    from . import bestmatch_triton as bt
+
+    m = P.vecs.shape[0]
+    s, pos, dropped = bt.screen(D.vecs.to(dtype), D.years, P.vecs.to(dtype), P.years, c,
+                                config)
+    idx = P.order[pos.clamp(max=m - 1)]
+    return s, torch.where(pos < m, idx, torch.full_like(idx, m)), dropped
+
+
+def _rescore_certify(D: _Sorted, P: _Sorted, k: int, bp: int, bq: int, P_orig: torch.Tensor,
+                     cand_i: torch.Tensor, dropped: torch.Tensor, eps: float
+                     ) -> tuple[torch.Tensor, torch.Tensor, dict[str, int]]:
+    """Float32 rescoring of the candidates, then certification of the k-th best.
+
+    A row is certain when its k-th float32 score exceeds ``dropped + eps`` (no discarded
+    patent can beat it) or nothing was discarded; the other rows are searched again in
+    float32. Returns (scores, original indices) like ``_search_fp32`` and counters.
+    """
+    n, m, dim = D.vecs.shape[0], P.vecs.shape[0], D.vecs.shape[1]
+    c = cand_i.shape[1]
     valid = cand_i < m
     safe = torch.where(valid, cand_i, 0)
-    exact = torch.empty_like(cand_s)
+    exact = torch.empty(cand_i.shape, device=D.vecs.device, dtype=torch.float32)
     step = max(1, (1 << 24) // (c * dim))  # rows per gather: ≤ 64 MiB of fp32 vectors
     for a in range(0, n, step):
         exact[a:a + step] = torch.einsum("nd,ncd->nc", D.vecs[a:a + step],
@@ -280,18 +326,43 @@ def _search_bf16(D: _Sorted, P: _Sorted, k: int, bp: int, bq: int, candidates: i
     best_s, best_i = exact.gather(1, o), ci.gather(1, o)
     kth = best_s[:, -1]
     certain = (kth > dropped + eps) | torch.isinf(dropped)
-    if not bool(certain.all()):
-        redo = (~certain).nonzero().squeeze(1)
+    redo = (~certain).nonzero().squeeze(1)
+    if redo.numel():
         rs, ri = _search_fp32(D, P, k, bp, bq, rows=redo)
         best_s[redo], best_i[redo] = rs, ri
-    return best_s, best_i
+    return best_s, best_i, {"rows": n, "recomputed": int(redo.numel())}
+
+
+def _search_low(D: _Sorted, P: _Sorted, k: int, bp: int, bq: int, c: int, precision: str,
+                kernel: str, config: dict[str, int] | None, P_orig: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
+    """Low-precision screening (fused kernel or torch) + float32 rescoring + certification."""
+    from . import bestmatch_triton as bt
+
+    dtype = torch.float16 if precision == "fp16" else torch.bfloat16
+    dev, dim = D.vecs.device, D.vecs.shape[1]
+    fused = kernel == "triton" or (kernel == "auto" and bt.available(dev) and c <= 16)
+    if fused:
+        if not bt.available(dev):
+            raise ValueError("kernel='triton' needs CUDA and the triton package "
+                             "(or TRITON_INTERPRET=1 on the CPU)")
+        if c > 16:
+            raise ValueError("the fused kernel keeps at most 16 candidates per paper")
+        _, cand_i, dropped = _screen_fused(D, P, c, dtype, config)
+    else:
+        _, cand_i, dropped = _screen_torch(D, P, bp, bq, c, dtype)
+    eps = screen_eps(precision, dim, output_rounded=not fused)
+    s, i, info = _rescore_certify(D, P, k, bp, bq, P_orig, cand_i, dropped, eps)
+    return s, i, {"kernel": "triton" if fused else "torch", **info}
 
 
 def best_match(paper_vecs: Any, paper_years: Any, patent_vecs: Any, patent_years: Any,
                k: int = 1, device: str | torch.device | None = None,
                batch: int | Sequence[int] | None = None, precision: str = "fp32",
                candidates: int = 16, threads: int | None = None,
-               cpu_parallel: str = "blocks") -> tuple[np.ndarray, np.ndarray]:
+               cpu_parallel: str = "blocks", kernel: str = "auto",
+               kernel_config: dict[str, int] | None = None,
+               stats: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact best-matching later patent(s) of every paper by cosine similarity.
 
     BestMatch_i = argmax_{j : y_j ≥ y_i} cos(d_i, p_j), ties → lower j.
@@ -306,13 +377,22 @@ def best_match(paper_vecs: Any, paper_years: Any, patent_vecs: Any, patent_years
     device : "cpu", "cuda", "cuda:1", … ; None → CUDA when available, else CPU.
     batch : block sizes: an int for both, or (papers per block, patents per chunk);
         None → ``DEFAULT_BLOCKS`` of the device. Peak extra memory ≈ bp · bq floats.
-    precision : "fp32" (exact float32 search) or "bf16" (bf16 screening of ``candidates``
-        per paper, float32 rescoring, certified exact; uncertified rows redone in fp32).
+    precision : "fp32" (exact float32 search), "fp16" or "bf16" (low-precision screening of
+        ``candidates`` per paper, float32 rescoring, certified exact; uncertified rows
+        redone in float32).
+    candidates : candidates kept per paper by the screening (≥ k; the fused kernel rounds
+        it up to a power of two and uses at most 16: it keeps them in registers).
     threads : CPU threads for the call, None → torch's setting (``torch.get_num_threads()``).
     cpu_parallel : how the CPU threads are used: "blocks" (default) gives whole paper
         blocks to ``threads`` Python threads running single-threaded torch kernels — no
         synchronisation inside a block, which keeps its speed on a busy machine; "torch"
         runs one block at a time with multi-threaded torch kernels.
+    kernel : low-precision screening by "triton" (the fused kernel; CUDA with triton
+        installed, or the CPU under ``TRITON_INTERPRET=1``), "torch", or "auto" (triton
+        where it can run, else torch).
+    kernel_config : tile sizes for the fused kernel (``bestmatch_triton.DEFAULT_CONFIG``).
+    stats : a dict that receives ``{"kernel", "rows", "recomputed"}`` of a low-precision
+        run (how many rows failed certification and were redone in float32).
 
     Returns
     -------
@@ -328,8 +408,10 @@ def best_match(paper_vecs: Any, paper_years: Any, patent_vecs: Any, patent_years
     """
     if k < 1:
         raise ValueError("k must be ≥ 1")
-    if precision not in ("fp32", "bf16"):
-        raise ValueError("precision must be 'fp32' or 'bf16'")
+    if precision not in ("fp32", "fp16", "bf16"):
+        raise ValueError("precision must be 'fp32', 'fp16' or 'bf16'")
+    if kernel not in ("auto", "torch", "triton"):
+        raise ValueError("kernel must be 'auto', 'torch' or 'triton'")
     dev = _resolve_device(device)
     dvec, pvec = _as_tensor(paper_vecs, "paper_vecs"), _as_tensor(patent_vecs, "patent_vecs")
     n, m = dvec.shape[0], pvec.shape[0]
@@ -353,7 +435,10 @@ def best_match(paper_vecs: Any, paper_years: Any, patent_vecs: Any, patent_years
         if precision == "fp32":
             s, i = _search_fp32(D, P, k, bp, bq, workers=workers)
         else:
-            s, i = _search_bf16(D, P, k, bp, bq, candidates, pn)
+            s, i, info = _search_low(D, P, k, bp, bq, max(candidates, k), precision, kernel,
+                                     kernel_config, pn)
+            if stats is not None:
+                stats.update(info)
         none = torch.isinf(s) | (i >= m)
         s = s.masked_fill(none, torch.nan)
         i = i.masked_fill(none, -1)
