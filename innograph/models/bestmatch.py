@@ -333,15 +333,18 @@ def _rescore_certify(D: _Sorted, P: _Sorted, k: int, bp: int, bq: int, P_orig: t
     return best_s, best_i, {"rows": n, "recomputed": int(redo.numel())}
 
 
-def _search_low(D: _Sorted, P: _Sorted, k: int, bp: int, bq: int, c: int, precision: str,
-                kernel: str, config: dict[str, int] | None, P_orig: torch.Tensor
+def _search_low(D: _Sorted, P: _Sorted, k: int, bp: int, bq: int, c: int | None,
+                precision: str, kernel: str, config: dict[str, int] | None,
+                P_orig: torch.Tensor
                 ) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
     """Low-precision screening (fused kernel or torch) + float32 rescoring + certification."""
     from . import bestmatch_triton as bt
 
     dtype = torch.float16 if precision == "fp16" else torch.bfloat16
     dev, dim = D.vecs.device, D.vecs.shape[1]
-    fused = kernel == "triton" or (kernel == "auto" and bt.available(dev) and c <= 16)
+    fused = kernel == "triton" or (kernel == "auto" and bt.available(dev) and k <= 16
+                                   and (c or 0) <= 16)
+    c = max(k, c or (4 if fused else 16))
     if fused:
         if not bt.available(dev):
             raise ValueError("kernel='triton' needs CUDA and the triton package "
@@ -359,7 +362,7 @@ def _search_low(D: _Sorted, P: _Sorted, k: int, bp: int, bq: int, c: int, precis
 def best_match(paper_vecs: Any, paper_years: Any, patent_vecs: Any, patent_years: Any,
                k: int = 1, device: str | torch.device | None = None,
                batch: int | Sequence[int] | None = None, precision: str = "fp32",
-               candidates: int = 16, threads: int | None = None,
+               candidates: int | None = None, threads: int | None = None,
                cpu_parallel: str = "blocks", kernel: str = "auto",
                kernel_config: dict[str, int] | None = None,
                stats: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -380,8 +383,9 @@ def best_match(paper_vecs: Any, paper_years: Any, patent_vecs: Any, patent_years
     precision : "fp32" (exact float32 search), "fp16" or "bf16" (low-precision screening of
         ``candidates`` per paper, float32 rescoring, certified exact; uncertified rows
         redone in float32).
-    candidates : candidates kept per paper by the screening (≥ k; the fused kernel rounds
-        it up to a power of two and uses at most 16: it keeps them in registers).
+    candidates : candidates kept per paper by the screening (raised to k); None → 4 for
+        the fused kernel (it keeps them in registers, rounded up to a power of two, at most
+        16) and 16 for the torch screening.
     threads : CPU threads for the call, None → torch's setting (``torch.get_num_threads()``).
     cpu_parallel : how the CPU threads are used: "blocks" (default) gives whole paper
         blocks to ``threads`` Python threads running single-threaded torch kernels — no
@@ -435,7 +439,7 @@ def best_match(paper_vecs: Any, paper_years: Any, patent_vecs: Any, patent_years
         if precision == "fp32":
             s, i = _search_fp32(D, P, k, bp, bq, workers=workers)
         else:
-            s, i, info = _search_low(D, P, k, bp, bq, max(candidates, k), precision, kernel,
+            s, i, info = _search_low(D, P, k, bp, bq, candidates, precision, kernel,
                                      kernel_config, pn)
             if stats is not None:
                 stats.update(info)

@@ -43,9 +43,9 @@ except ImportError:  # pragma: no cover - depends on the install
 #: Sentinel patent position for an empty candidate slot (beyond any real position).
 BIG = 2**31 - 1
 #: Default tile sizes (papers per program, patents per tile, depth per step) and launch
-#: settings, chosen for Hopper-class GPUs; ``benchmarks/bench_bestmatch.py --triton``
-#: measures others.
-DEFAULT_CONFIG = {"BLOCK_M": 128, "BLOCK_N": 128, "BLOCK_K": 64, "num_warps": 8,
+#: settings: of the configurations compiled for sm_90 by ``benchmarks/triton_report.py``
+#: (no GPU needed), the largest tile that uses no register spills. Speed unmeasured.
+DEFAULT_CONFIG = {"BLOCK_M": 128, "BLOCK_N": 64, "BLOCK_K": 64, "num_warps": 8,
                   "num_stages": 3}
 
 
@@ -65,13 +65,12 @@ def available(device: torch.device) -> bool:
 if triton is not None:
 
     @triton.jit
-    def _screen_kernel(D, P, DY, PY, START, OV, OI, ODROP, n, m, stride_d, stride_p,
+    def _screen_kernel(D, P, DY, PY, START, OV, OI, ODROP, m, stride_d, stride_p,
                        DIM: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
                        BLOCK_K: tl.constexpr, C: tl.constexpr):
         pid = tl.program_id(0)
-        rows = pid * BLOCK_M + tl.arange(0, BLOCK_M)
-        rmask = rows < n
-        dy = tl.load(DY + rows, mask=rmask, other=2**30)  # padding rows: nothing eligible
+        rows = pid * BLOCK_M + tl.arange(0, BLOCK_M)  # the host pads every side to whole
+        dy = tl.load(DY + rows)  # tiles (padding rows: year 2³⁰, padding patents: −2³⁰)
         start = tl.load(START + pid)
         cidx = tl.arange(0, C)
         neg = float("-inf")
@@ -81,31 +80,35 @@ if triton is not None:
         kth = tl.full((BLOCK_M,), neg, tl.float32)  # current C-th best
         for j0 in range(start, m, BLOCK_N):
             cols = j0 + tl.arange(0, BLOCK_N)
-            cmask = cols < m
             acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
             for k0 in range(0, DIM, BLOCK_K):
                 ks = k0 + tl.arange(0, BLOCK_K)
-                a = tl.load(D + rows[:, None] * stride_d + ks[None, :], mask=rmask[:, None],
-                            other=0.0)
-                b = tl.load(P + cols[None, :] * stride_p + ks[:, None], mask=cmask[None, :],
-                            other=0.0)
+                a = tl.load(D + rows[:, None] * stride_d + ks[None, :])
+                b = tl.load(P + cols[None, :] * stride_p + ks[:, None])
                 acc = tl.dot(a, b, acc)
-            py = tl.load(PY + cols, mask=cmask, other=-(2**30))
-            ok = (py[None, :] >= dy[:, None]) & cmask[None, :]
+            py = tl.load(PY + cols)
+            ok = py[None, :] >= dy[:, None]
             s = tl.where(ok, acc, neg)
             tmax = tl.max(s, axis=1)
             if tl.sum((tmax > kth).to(tl.int32), axis=0) > 0:
                 nv = tl.full((BLOCK_M, C), neg, tl.float32)
                 ni = tl.full((BLOCK_M, C), 2**31 - 1, tl.int32)
+                lane = tl.arange(0, BLOCK_N)
                 for c in tl.static_range(C):  # C rounds of "take the best of tile ∪ run"
-                    best = tl.maximum(tl.max(s, axis=1), tl.max(rv, axis=1))
-                    it = tl.min(tl.where(s == best[:, None], cols[None, :], 2**31 - 1), axis=1)
-                    ir = tl.min(tl.where(rv == best[:, None], ri, 2**31 - 1), axis=1)
-                    pick = tl.where(best == neg, 2**31 - 1, tl.minimum(it, ir))
+                    bt_, pt = tl.max(s, axis=1, return_indices=True,
+                                     return_indices_tie_break_left=True)
+                    br, pr = tl.max(rv, axis=1, return_indices=True,
+                                    return_indices_tie_break_left=True)
+                    ir = tl.sum(tl.where(cidx[None, :] == pr[:, None], ri, 0), axis=1)
+                    it = pt + j0
+                    # the run's entries come from earlier tiles: lower positions win ties
+                    from_run = (br > bt_) | ((br == bt_) & (ir < it))
+                    best = tl.where(from_run, br, bt_)
+                    pick = tl.where(best == neg, 2**31 - 1, tl.where(from_run, ir, it))
                     nv = tl.where(cidx[None, :] == c, best[:, None], nv)
                     ni = tl.where(cidx[None, :] == c, pick[:, None], ni)
-                    s = tl.where(cols[None, :] == pick[:, None], neg, s)
-                    rv = tl.where(ri == pick[:, None], neg, rv)
+                    s = tl.where((lane[None, :] == pt[:, None]) & ~from_run[:, None], neg, s)
+                    rv = tl.where((cidx[None, :] == pr[:, None]) & from_run[:, None], neg, rv)
                 drop = tl.maximum(drop, tl.maximum(tl.max(s, axis=1), tl.max(rv, axis=1)))
                 rv = nv
                 ri = ni
@@ -113,9 +116,9 @@ if triton is not None:
             else:
                 drop = tl.maximum(drop, tmax)
         out = rows[:, None] * C + cidx[None, :]
-        tl.store(OV + out, rv, mask=rmask[:, None])
-        tl.store(OI + out, ri, mask=rmask[:, None])
-        tl.store(ODROP + rows, drop, mask=rmask)
+        tl.store(OV + out, rv)
+        tl.store(OI + out, ri)
+        tl.store(ODROP + rows, drop)
 
 
 def screen(d_low: torch.Tensor, d_years: torch.Tensor, p_low: torch.Tensor,
@@ -147,26 +150,29 @@ def screen(d_low: torch.Tensor, d_years: torch.Tensor, p_low: torch.Tensor,
     m = p_low.shape[0]
     dev = d_low.device
     c = max(2, 1 << math.ceil(math.log2(max(1, candidates))))
-    dim_pad = -(-dim // bk) * bk
-    if dim_pad != dim:  # zero columns change no dot product
-        d_low = torch.nn.functional.pad(d_low, (0, dim_pad - dim))
-        p_low = torch.nn.functional.pad(p_low, (0, dim_pad - dim))
-    d_low, p_low = d_low.contiguous(), p_low.contiguous()
-    dy = d_years.to(device=dev, dtype=torch.int32).contiguous()
-    py = p_years.to(device=dev, dtype=torch.int32).contiguous()
-    n_blocks = -(-n // bm)
+    n_pad, m_pad, dim_pad = -(-n // bm) * bm, -(-m // bn) * bn, -(-dim // bk) * bk
+    d = torch.zeros((n_pad, dim_pad), device=dev, dtype=d_low.dtype)
+    d[:n, :dim] = d_low  # zero columns change no dot product
+    p = torch.zeros((m_pad, dim_pad), device=dev, dtype=p_low.dtype)
+    p[:m, :dim] = p_low
+    dy = torch.full((n_pad,), 2**30, device=dev, dtype=torch.int32)  # no patent eligible
+    dy[:n] = d_years.to(device=dev, dtype=torch.int32)
+    py = torch.full((m_pad,), -(2**30), device=dev, dtype=torch.int32)  # never eligible
+    py[:m] = p_years.to(device=dev, dtype=torch.int32)
+    n_blocks = n_pad // bm
     first_year = d_years.cpu()[torch.arange(0, n, bm)].to(torch.int64)
     start = torch.searchsorted(p_years.cpu().to(torch.int64), first_year, right=False)
     start = (start // bn * bn).to(device=dev, dtype=torch.int32)  # tile-aligned
-    ov = torch.empty((n, c), device=dev, dtype=torch.float32)
-    oi = torch.empty((n, c), device=dev, dtype=torch.int32)
-    od = torch.empty((n,), device=dev, dtype=torch.float32)
+    ov = torch.empty((n_pad, c), device=dev, dtype=torch.float32)
+    oi = torch.empty((n_pad, c), device=dev, dtype=torch.int32)
+    od = torch.empty((n_pad,), device=dev, dtype=torch.float32)
     launch: dict[str, Any] = {}
     if not interpreted():
         launch = {"num_warps": cfg["num_warps"], "num_stages": cfg["num_stages"]}
-    _screen_kernel[(n_blocks,)](d_low, p_low, dy, py, start, ov, oi, od, n, m,
-                                d_low.stride(0), p_low.stride(0), DIM=dim_pad, BLOCK_M=bm,
-                                BLOCK_N=bn, BLOCK_K=bk, C=c, **launch)
+    _screen_kernel[(n_blocks,)](d, p, dy, py, start, ov, oi, od, m_pad, d.stride(0),
+                                p.stride(0), DIM=dim_pad, BLOCK_M=bm, BLOCK_N=bn,
+                                BLOCK_K=bk, C=c, **launch)
+    ov, oi, od = ov[:n], oi[:n], od[:n]
     pos = oi.to(torch.int64)
-    pos = torch.where(pos == BIG, torch.full_like(pos, m), pos)
+    pos = torch.where(pos >= m, torch.full_like(pos, m), pos)  # empty slots (BIG)
     return ov, pos, od
