@@ -159,20 +159,26 @@ def gpu(args) -> None:
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
     print(f"N={n} M={m} D={args.dim}, eligible work {work / 1e12:.1f} TFLOP")
     for name, dt in (("fp16", torch.float16), ("bf16", torch.bfloat16)):
-        print(f"torch GEMM rate {name}: {_gemm_rate(args.dim, dt):7.1f} TFLOP/s (16384² × {args.dim})")
+        rate = _gemm_rate(args.dim, dt)
+        print(f"torch GEMM rate {name}: {rate:7.1f} TFLOP/s (16384² × {args.dim})")
     sample = np.sort(rng.choice(n, size=min(args.check, n), replace=False))
     ref = None
     if args.check:
         t = time.perf_counter()
         ref = best_match(d[sample], dy[sample], p, py, device="cuda", precision="fp32")
         print(f"fp32 reference on {len(sample)} sampled papers: {time.perf_counter() - t:.2f} s")
-    for variant in args.variants.split(","):
-        precision, _, kernel = variant.partition(":")
+    runs = [(v, None) for v in args.variants.split(",")]
+    for spec in filter(None, args.configs.split(";")):  # extra fused-kernel tile settings
+        bm, bn, bk, warps, stages = (int(x) for x in spec.split(","))
+        runs.append((f"fp16:triton[{spec}]", {"BLOCK_M": bm, "BLOCK_N": bn, "BLOCK_K": bk,
+                                              "num_warps": warps, "num_stages": stages}))
+    for variant, config in runs:
+        precision, _, kernel = variant.split("[")[0].partition(":")
         stats: dict = {}
         torch.cuda.synchronize()
         t = time.perf_counter()
         idx, sc = best_match(d, dy, p, py, device="cuda", precision=precision,
-                             kernel=kernel or "auto", stats=stats)
+                             kernel=kernel or "auto", kernel_config=config, stats=stats)
         torch.cuda.synchronize()
         dt = time.perf_counter() - t
         line = (f"best_match {variant:13s}: {dt:8.2f} s, {work / dt / 1e12:7.1f} TFLOP/s "
@@ -199,6 +205,9 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--variants", default="fp32,bf16:torch,fp16:torch,fp16:triton",
                     help="GPU runs, comma-separated precision[:kernel]")
+    ap.add_argument("--configs", default="",
+                    help="GPU: extra fused-kernel runs, 'BM,BN,BK,warps,stages;…' "
+                         "(see benchmarks/triton_report.py)")
     ap.add_argument("--check", type=int, default=20000,
                     help="GPU: papers sampled for the fp32 exactness check (0: none)")
     args = ap.parse_args()

@@ -2,9 +2,10 @@
 
 Needs the ``triton`` package, not a GPU: Triton compiles to PTX here and its bundled
 ``ptxas`` assembles for ``--arch`` (default sm_90, the H100). For each tile configuration it
-prints registers per thread, spill bytes, shared memory and the number of warp-group MMA
-instructions (``wgmma``: Hopper tensor cores). Spills and a missing ``wgmma`` predict a
-slow kernel; the speed itself needs ``bench_bestmatch.py --gpu`` on the GPU.
+prints registers per thread, spill bytes, shared memory, the number of warp-group MMA
+instructions (``wgmma``: Hopper tensor cores) and of asynchronous copies (``cp.async``: the
+loads are software-pipelined over ``stages`` buffers). Spills, a missing ``wgmma`` or no
+``cp.async`` predict a slow kernel; the speed itself needs ``bench_bestmatch.py --gpu``.
 
     python benchmarks/triton_report.py
     python benchmarks/triton_report.py --dim 384 --candidates 4 --arch 90
@@ -55,17 +56,21 @@ def main() -> None:
            "OV": "*fp32", "OI": "*i32", "ODROP": "*fp32", "m": "i32", "stride_d": "i32",
            "stride_p": "i32", "DIM": "constexpr", "BLOCK_M": "constexpr",
            "BLOCK_N": "constexpr", "BLOCK_K": "constexpr", "C": "constexpr"}
+    # a launch specialises 16-byte-aligned pointers and integers divisible by 16 (torch
+    # allocations; m and the strides are whole tiles): without that no load is pipelined
+    aligned = {(i,): [["tt.divisibility", 16]] for i, t in enumerate(sig.values())
+               if t != "constexpr"}
     ptxas = _ptxas(args.arch)
     print(f"triton {triton.__version__}, sm_{args.arch}, dim {args.dim}, C {c}, {ptxas}")
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
     print(f"{'BM':>4s} {'BN':>4s} {'BK':>4s} {'warps':>5s} {'stages':>6s} {'regs':>5s} "
-          f"{'spill B':>7s} {'smem B':>7s} {'wgmma':>5s}")
+          f"{'spill B':>7s} {'smem B':>7s} {'wgmma':>5s} {'cp.async':>8s}")
     with tempfile.TemporaryDirectory() as tmp:
         for bm, bn, bk, warps, stages in CONFIGS:
             dim_pad = -(-args.dim // bk) * bk
             src = ASTSource(fn=bt._screen_kernel, signature=sig,
                             constexprs={"DIM": dim_pad, "BLOCK_M": bm, "BLOCK_N": bn,
-                                        "BLOCK_K": bk, "C": c})
+                                        "BLOCK_K": bk, "C": c}, attrs=aligned)
             k = triton.compile(src, target=GPUTarget("cuda", args.arch, 128),
                                options={"num_warps": warps, "num_stages": stages})
             ptx = os.path.join(tmp, "k.ptx")
@@ -79,7 +84,8 @@ def main() -> None:
             spill = re.search(r"(\d+) bytes spill stores", out)
             print(f"{bm:4d} {bn:4d} {bk:4d} {warps:5d} {stages:6d} "
                   f"{regs.group(1) if regs else '?':>5s} {spill.group(1) if spill else '?':>7s} "
-                  f"{k.metadata.shared:7d} {k.asm['ptx'].count('wgmma.mma_async'):5d}")
+                  f"{k.metadata.shared:7d} {k.asm['ptx'].count('wgmma.mma_async'):5d} "
+                  f"{k.asm['ptx'].count('cp.async.cg') + k.asm['ptx'].count('cp.async.ca'):8d}")
 
 
 if __name__ == "__main__":

@@ -43,9 +43,10 @@ except ImportError:  # pragma: no cover - depends on the install
 #: Sentinel patent position for an empty candidate slot (beyond any real position).
 BIG = 2**31 - 1
 #: Default tile sizes (papers per program, patents per tile, depth per step) and launch
-#: settings: of the configurations compiled for sm_90 by ``benchmarks/triton_report.py``
-#: (no GPU needed), the largest tile that uses no register spills. Speed unmeasured.
-DEFAULT_CONFIG = {"BLOCK_M": 128, "BLOCK_N": 64, "BLOCK_K": 64, "num_warps": 8,
+#: settings: the usual Hopper fp16 GEMM tile; compiled for sm_90 by
+#: ``benchmarks/triton_report.py`` (no GPU needed) it uses no register spills and pipelines
+#: its loads over 3 stages. Speed unmeasured: ``bench_bestmatch.py --gpu --configs``.
+DEFAULT_CONFIG = {"BLOCK_M": 128, "BLOCK_N": 128, "BLOCK_K": 64, "num_warps": 8,
                   "num_stages": 3}
 
 
@@ -78,43 +79,49 @@ if triton is not None:
         ri = tl.full((BLOCK_M, C), 2**31 - 1, tl.int32)  # their sorted patent positions
         drop = tl.full((BLOCK_M,), neg, tl.float32)  # largest score discarded so far
         kth = tl.full((BLOCK_M,), neg, tl.float32)  # current C-th best
-        for j0 in range(start, m, BLOCK_N):
+        # one flat loop over (patent tile, depth step) pairs, so that the loads are
+        # software-pipelined across tile boundaries; the tile epilogue runs on its last step
+        KSTEPS: tl.constexpr = DIM // BLOCK_K
+        acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+        for t in range((start // BLOCK_N) * KSTEPS, (m // BLOCK_N) * KSTEPS):
+            kk = t % KSTEPS
+            j0 = (t // KSTEPS) * BLOCK_N
             cols = j0 + tl.arange(0, BLOCK_N)
-            acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
-            for k0 in range(0, DIM, BLOCK_K):
-                ks = k0 + tl.arange(0, BLOCK_K)
-                a = tl.load(D + rows[:, None] * stride_d + ks[None, :])
-                b = tl.load(P + cols[None, :] * stride_p + ks[:, None])
-                acc = tl.dot(a, b, acc)
-            py = tl.load(PY + cols)
-            ok = py[None, :] >= dy[:, None]
-            s = tl.where(ok, acc, neg)
-            tmax = tl.max(s, axis=1)
-            if tl.sum((tmax > kth).to(tl.int32), axis=0) > 0:
-                nv = tl.full((BLOCK_M, C), neg, tl.float32)
-                ni = tl.full((BLOCK_M, C), 2**31 - 1, tl.int32)
-                lane = tl.arange(0, BLOCK_N)
-                for c in tl.static_range(C):  # C rounds of "take the best of tile ∪ run"
-                    bt_, pt = tl.max(s, axis=1, return_indices=True,
-                                     return_indices_tie_break_left=True)
-                    br, pr = tl.max(rv, axis=1, return_indices=True,
-                                    return_indices_tie_break_left=True)
-                    ir = tl.sum(tl.where(cidx[None, :] == pr[:, None], ri, 0), axis=1)
-                    it = pt + j0
-                    # the run's entries come from earlier tiles: lower positions win ties
-                    from_run = (br > bt_) | ((br == bt_) & (ir < it))
-                    best = tl.where(from_run, br, bt_)
-                    pick = tl.where(best == neg, 2**31 - 1, tl.where(from_run, ir, it))
-                    nv = tl.where(cidx[None, :] == c, best[:, None], nv)
-                    ni = tl.where(cidx[None, :] == c, pick[:, None], ni)
-                    s = tl.where((lane[None, :] == pt[:, None]) & ~from_run[:, None], neg, s)
-                    rv = tl.where((cidx[None, :] == pr[:, None]) & from_run[:, None], neg, rv)
-                drop = tl.maximum(drop, tl.maximum(tl.max(s, axis=1), tl.max(rv, axis=1)))
-                rv = nv
-                ri = ni
-                kth = tl.min(rv, axis=1)
-            else:
-                drop = tl.maximum(drop, tmax)
+            ks = kk * BLOCK_K + tl.arange(0, BLOCK_K)
+            a = tl.load(D + rows[:, None] * stride_d + ks[None, :])
+            b = tl.load(P + cols[None, :] * stride_p + ks[:, None])
+            acc = tl.dot(a, b, acc)
+            if kk == KSTEPS - 1:
+                py = tl.load(PY + cols)
+                ok = py[None, :] >= dy[:, None]
+                s = tl.where(ok, acc, neg)
+                tmax = tl.max(s, axis=1)
+                if tl.sum((tmax > kth).to(tl.int32), axis=0) > 0:
+                    nv = tl.full((BLOCK_M, C), neg, tl.float32)
+                    ni = tl.full((BLOCK_M, C), 2**31 - 1, tl.int32)
+                    lane = tl.arange(0, BLOCK_N)
+                    for c in tl.static_range(C):  # C rounds of "take the best of tile ∪ run"
+                        bt_, pt = tl.max(s, axis=1, return_indices=True,
+                                         return_indices_tie_break_left=True)
+                        br, pr = tl.max(rv, axis=1, return_indices=True,
+                                        return_indices_tie_break_left=True)
+                        ir = tl.sum(tl.where(cidx[None, :] == pr[:, None], ri, 0), axis=1)
+                        it = pt + j0
+                        # the run's entries come from earlier tiles: lower positions win ties
+                        from_run = (br > bt_) | ((br == bt_) & (ir < it))
+                        best = tl.where(from_run, br, bt_)
+                        pick = tl.where(best == neg, 2**31 - 1, tl.where(from_run, ir, it))
+                        nv = tl.where(cidx[None, :] == c, best[:, None], nv)
+                        ni = tl.where(cidx[None, :] == c, pick[:, None], ni)
+                        s = tl.where((lane[None, :] == pt[:, None]) & ~from_run[:, None], neg, s)
+                        rv = tl.where((cidx[None, :] == pr[:, None]) & from_run[:, None], neg, rv)
+                    drop = tl.maximum(drop, tl.maximum(tl.max(s, axis=1), tl.max(rv, axis=1)))
+                    rv = nv
+                    ri = ni
+                    kth = tl.min(rv, axis=1)
+                else:
+                    drop = tl.maximum(drop, tmax)
+                acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
         out = rows[:, None] * C + cidx[None, :]
         tl.store(OV + out, rv)
         tl.store(OI + out, ri)
