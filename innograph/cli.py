@@ -327,6 +327,9 @@ def match_cmd(
         sample: int = typer.Option(1000, "--sample", help="Papers for recall@1 (index)"),
         oversample: int = typer.Option(10, "--oversample", help="Index: fetch k × this, then "
                                        "filter by year"),
+        year_filter: str = typer.Option("after", "--year-filter", help="Index: after (fetch "
+                                        "k × oversample, then filter) | index (search only "
+                                        "eligible patents inside the index; Kùzu)"),
         rebuild_index: bool = typer.Option(False, "--rebuild-index"),
         fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Link each paper to its most similar patent(s) filed the same year or later (SIMILAR_TO).
@@ -339,7 +342,8 @@ def match_cmd(
         try:
             s = match(store, k=k, method=method, device=device, precision=precision,
                       model=model, sample=sample, oversample=oversample,
-                      rebuild_index=rebuild_index, log=lambda m: console.print(m))
+                      rebuild_index=rebuild_index, year_filter=year_filter,
+                      log=lambda m: console.print(m))
         except (InnographError, ValueError) as e:
             _fail(e)
     rows = [{"item": key, "value": json.dumps(v) if isinstance(v, dict) else v}

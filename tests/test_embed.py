@@ -370,3 +370,99 @@ def test_sentence_embeddings_on_gpu_equal_cpu():
     cpu = emb.sentence_vectors(emb.load_sentence_model(device="cpu"), texts)
     gpu = emb.sentence_vectors(emb.load_sentence_model(device="cuda"), texts)
     np.testing.assert_allclose(cpu, gpu, atol=1e-4)
+
+
+# ------------------------------------------ batched and year-filtered index queries
+def _random_patent_index(path: Path, n: int, dims: int, seed: int):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, dims)).astype(np.float32)
+    years = rng.integers(1990, 2020, n)
+    ids = [f"P{i:05d}" for i in range(n)]
+    store = open_store(str(path))
+    store.upsert_nodes(schema.PATENT, pa.table({
+        "id": ids, "year": pa.array(years, pa.int64()),
+        "embedding": pa.array(list(X), pa.list_(pa.float32())), "embedding_model": ["m"] * n}))
+    store.create_vector_index(schema.PATENT)
+    return store, ids, X, years, rng
+
+
+def test_batched_vector_query_equals_per_row_queries(tmp_path):
+    store, ids, X, years, rng = _random_patent_index(tmp_path / "g.db", 400, 16, seed=4)
+    try:
+        Q = rng.standard_normal((37, 16)).astype(np.float32)
+        one = store.vector_query(schema.PATENT, Q, 7, batch=1)
+        many = store.vector_query(schema.PATENT, Q, 7, batch=16)  # 3 statements, last short
+        assert [r[0] for r in one] == [r[0] for r in many] and all(len(r[0]) == 7 for r in one)
+        for (_, a), (_, b) in zip(one, many):
+            np.testing.assert_allclose(a, b, atol=1e-6)
+        my = rng.integers(1995, 2021, 37)
+        one = store.vector_query(schema.PATENT, Q, 5, min_year=my, batch=1)
+        many = store.vector_query(schema.PATENT, Q, 5, min_year=my, batch=8)
+        assert [r[0] for r in one] == [r[0] for r in many]
+    finally:
+        store.close()
+
+
+def test_year_filtered_index_query_is_exact_filter_with_high_recall(tmp_path):
+    """2,000 random 32-d patents of 1990–2019; 300 queries, each with its own minimum year
+    (1990–2021: from every patent eligible to none). No ineligible patent ever comes back,
+    rows with none eligible get none, and recall@1 against exact filtered search ≥ 0.95."""
+    n = 2000
+    store, ids, X, years, rng = _random_patent_index(tmp_path / "g.db", n, 32, seed=5)
+    try:
+        Q = rng.standard_normal((300, 32)).astype(np.float32)
+        my = rng.integers(1990, 2022, 300)
+        res = store.vector_query(schema.PATENT, Q, 3, min_year=my)
+        pos = {i: j for j, i in enumerate(ids)}
+        Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+        hits = 0
+        for (got, cos), q, y in zip(res, Q, my):
+            assert all(years[pos[i]] >= y for i in got)
+            eligible = years >= y
+            assert len(got) == min(3, int(eligible.sum()))
+            if not eligible.any():
+                continue
+            exact = np.where(eligible, Xn @ (q / np.linalg.norm(q)), -np.inf)
+            hits += got[0] == ids[int(np.argmax(exact))]
+            np.testing.assert_allclose(cos[0], exact[pos[got[0]]], atol=1e-5)
+        assert hits / int(sum((years >= y).any() for y in my)) >= 0.95
+        # a year changed after the build is seen without a rebuild
+        j = pos[res[0][0][0]]
+        store.upsert_nodes(schema.PATENT, pa.table({"id": [ids[j]], "year": [1900]}))
+        again = store.vector_query(schema.PATENT, Q[:1], 3, min_year=my[:1])[0][0]
+        assert ids[j] not in again and len(again) == len(res[0][0])
+        with pytest.raises(ValueError, match="min_year"):
+            store.vector_query(schema.PATENT, Q[:2], 3, min_year=[2000.5, 2001.0])
+    finally:
+        store.close()
+
+
+def test_index_match_uses_the_in_index_year_filter(tmp_path):
+    """Kùzu: every paper is matched with a k-neighbour filtered search (no oversampling),
+    same edges count and no-eligible count as exact, recall@1 against exact on every paper."""
+    store, _, _ = _planted_store(tmp_path / "g.db", n=40, seed=2)
+    try:
+        embed(store, method="doc2vec", deterministic=True, model_dir=str(tmp_path / "m"),
+              vector_size=32, epochs=40, seed=2)
+        ex = match(store, method="exact", k=2)
+        ix = match(store, method="index", k=2, sample=40, oversample=1, year_filter="index")
+        assert ix["year_filter"] == "in index"
+        assert ix["no_eligible"] == ex["no_eligible"] == 3 and ix["edges"] == ex["edges"]
+        assert ix["recall_at_1"] >= 0.95
+        assert all(e["qy"] >= e["py"] for e in _edges(store, "index"))
+    finally:
+        store.close()
+
+
+def test_index_match_filter_after_gives_the_same_edges(tmp_path):
+    store, _, _ = _planted_store(tmp_path / "g.db", n=30, seed=3)
+    try:
+        embed(store, method="doc2vec", deterministic=True, model_dir=str(tmp_path / "m"),
+              vector_size=32, epochs=40, seed=3)
+        a = match(store, method="index", k=2, sample=30, year_filter="index")
+        got_a = _edges(store, "index")
+        b = match(store, method="index", k=2, sample=30, year_filter="after", oversample=1)
+        assert b["year_filter"] == "after, oversample 1" and a["year_filter"] == "in index"
+        assert _edges(store, "index") == got_a and b["recall_at_1"] == a["recall_at_1"]
+    finally:
+        store.close()

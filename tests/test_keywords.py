@@ -328,3 +328,42 @@ def test_redo_replaces_keybert_edges_only(tmp_path, patents, encoder):
             per_doc[e[0]] = per_doc.get(e[0], 0) + 1
     assert max(per_doc.values()) <= 2
     store.close()
+
+
+def test_redo_limited_to_n_docs_replaces_exactly_theirs_and_resumes(tmp_path, patents, encoder):
+    """Another run left keybert edges (top 3); a redo limited to N documents (top 2, batches
+    of 2) replaces exactly those N documents' keybert edges, batch by batch, and leaves the
+    others' old edges and every input edge alone; a rerun without redo finishes the rest and
+    gives the graph of a fresh top-2 run."""
+    store = open_store(str(tmp_path / "g.db"))
+    ids = _load(store, patents[:7])
+    opts = dict(ngram=(1, 1), model_path=encoder, progress=False)
+    extract_into_store(store, top_k=3, **opts)
+    before = _edges(store)
+    n = 3
+    redo = extract_into_store(store, top_k=2, redo=True, limit=n, batch_docs=2, **opts)
+    first = sorted(ids)[:n]  # pending documents go in key order
+    assert redo[schema.PATENT]["documents"] == n
+    assert redo[schema.PATENT]["deleted_edges"] == sum(
+        1 for e in before if e[2] == "keybert" and e[0] in first)
+    after = _edges(store)
+    for doc in ids:
+        old = [e for e in before if e[0] == doc and e[2] == "keybert"]
+        new = [e for e in after if e[0] == doc and e[2] == "keybert"]
+        if doc in first:  # new edges: the top 2 of the old top 3 (same model, same scores)
+            assert new == sorted(e for e in old if e[5] <= 2) and (old == [] or len(new) < len(old))
+        else:
+            assert new == old and old != [] or doc == "US-empty"
+    assert [e for e in after if e[2] == "input"] == [e for e in before if e[2] == "input"]
+    marks = {r["id"]: r["m"] for r in store.read_table(
+        f"MATCH (d:{schema.PATENT}) RETURN d.id AS id, d.keywords_model AS m").to_pylist()}
+    assert {d for d, m in marks.items() if m is not None} == set(first)
+
+    rest = extract_into_store(store, top_k=2, **opts)  # resume without redo
+    assert rest[schema.PATENT]["documents"] == len(ids) - n
+    fresh = open_store(str(tmp_path / "h.db"))
+    _load(fresh, patents[:7])
+    extract_into_store(fresh, top_k=2, **opts)
+    assert _edges(store) == _edges(fresh)
+    fresh.close()
+    store.close()

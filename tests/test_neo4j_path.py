@@ -50,6 +50,8 @@ def _record_everything() -> RecordingDriver:
         given = {p: "x" for p in q.params if p not in q.defaults}
         params = parse_params(q, given, q.types)
         store.run_read(q.for_store("neo4j"), params)
+    store.delete_edges_from("HAS_KEYWORD", "Paper", "Keyword", ["P0001", INJECTION],
+                            {"source": "keybert"})
     store.create_vector_index("Patent", dims=384)
     store.vector_query("Patent", [[0.1] * 384], k=5)
     from innograph.pipeline.analyze import QUERIES
@@ -163,3 +165,37 @@ def test_linter_catches_kuzu_isms_and_typos():
                {"id": 1, "query": "MATCH (p:Papr) RETURN p.yeer", "parameters": {}}])
     assert any(d["severity"] == "error" for d in r[0]["diagnostics"])
     assert any("not present" in d["message"] for d in r[1]["diagnostics"])
+
+
+def test_delete_edges_from_sends_keys_as_parameters_in_batches():
+    drv = RecordingDriver(lambda q, p: [{"n": len(p.get("keys", []))}])
+    store = Neo4jStore(drv, batch=3)
+    n = store.delete_edges_from("HAS_KEYWORD", "Patent", "Keyword", pa.array(
+        ["a", "b", "a", None, "c", "d", INJECTION]), {"source": "keybert"})
+    assert n == 5  # distinct non-null keys
+    sent = [(m, q, p) for m, q, p in drv.sent]
+    assert [p["keys"] for _m, _q, p in sent] == [["a", "b", "c"], ["d", INJECTION]]
+    assert all(m == "write" and p["w0"] == "keybert" for m, _q, p in sent)
+    assert sent[0][1] == ("UNWIND $keys AS k MATCH (:Patent {id: k})-[e:HAS_KEYWORD]->(:Keyword) "
+                          "WHERE e.source = $w0 DELETE e RETURN count(*) AS n")
+    with pytest.raises(KeyError):
+        store.delete_edges_from("HAS_KEYWORD", "Patent", "Keyword", ["a"], {"nope": 1})
+
+
+def test_vector_query_batches_rows_into_one_unwind_statement_each():
+    def answer(q, p):  # two hits per row, worst first, score (1 + cos) / 2
+        return [{"i": r["i"], "id": f"X{r['i']}-{j}", "score": (1 + c) / 2}
+                for r in p.get("rows", []) for j, c in ((2, 0.2), (1, 0.6))]
+
+    drv = RecordingDriver(answer)
+    res = Neo4jStore(drv).vector_query("Patent", [[0.1] * 4] * 5, k=2, batch=2)
+    assert len(drv.sent) == 3 and all(m == "read" for m, _q, _p in drv.sent)
+    assert [len(p["rows"]) for _m, _q, p in drv.sent] == [2, 2, 1]
+    q = drv.sent[0][1]
+    assert q == dialect.neo4j_vector_query_batch("patent_embedding_vec")
+    assert q.startswith("UNWIND $rows AS row CALL db.index.vector.queryNodes($index, $k, "
+                        "row.vector) YIELD node, score RETURN row.i AS i, node.id AS id")
+    assert [r[0] for r in res] == [[f"X{i}-1", f"X{i}-2"] for i in range(5)]
+    for _ids, cos in res:
+        assert cos == pytest.approx([0.6, 0.2], abs=1e-6)
+    assert not Neo4jStore.vector_year_filter

@@ -148,3 +148,66 @@ def test_readers_share_a_store_and_exclude_writers(tmp_path):
             open_store(path, read_only=True)
     finally:
         release(w)
+
+
+# ------------------------------------------------- per-source edge deletion (issue 5)
+def _keyword_edges(store) -> list[tuple]:
+    t = store.read_table("MATCH (d)-[e:HAS_KEYWORD]->(k:Keyword) RETURN label(d) + ':' + d.id "
+                         "AS d, k.name AS k, e.source AS s, coalesce(e.model, '-') AS m")
+    return sorted(tuple(r.values()) for r in t.to_pylist())
+
+
+def _keyword_graph(store) -> None:
+    store.upsert_nodes("Paper", pa.table({"id": [f"a{i}" for i in range(5)]}))
+    store.upsert_nodes("Patent", pa.table({"id": ["a0", "P"]}))  # a Patent keyed like a Paper
+    store.upsert_nodes("Keyword", pa.table({"name": ["k1", "k2"]}))
+    src = [f"a{i}" for i in range(5) for _ in range(2)]
+    store.upsert_edges("HAS_KEYWORD", "Paper", "Keyword", pa.table({
+        "src": src, "dst": ["k1", "k2"] * 5, "source": ["keybert"] * 10,
+        "model": ["m1", "m2"] * 5}))
+    store.upsert_edges("HAS_KEYWORD", "Paper", "Keyword", pa.table({
+        "src": ["a0", "a1"], "dst": ["k1", "k1"], "source": ["input"] * 2}))
+    store.upsert_edges("HAS_KEYWORD", "Patent", "Keyword", pa.table({
+        "src": ["a0", "P"], "dst": ["k1", "k1"], "source": ["keybert"] * 2}))
+
+
+def test_delete_edges_from_touches_only_the_given_sources_and_props(store, monkeypatch):
+    from innograph.graph import kuzu_store
+
+    _keyword_graph(store)
+    before = _keyword_edges(store)
+    monkeypatch.setattr(kuzu_store, "KEY_BATCH", 2)  # 4 keys → 2 statements
+    n = store.delete_edges_from("HAS_KEYWORD", "Paper", "Keyword",
+                                ["a0", "a1", "a3", "nobody", "a0"], where={"source": "keybert"})
+    assert n == 6
+    gone = {(f"Paper:{d}", k, "keybert", m) for d in ("a0", "a1", "a3")
+            for k, m in (("k1", "m1"), ("k2", "m2"))}
+    assert _keyword_edges(store) == sorted(set(before) - gone)  # input edges, Patent a0 stay
+    assert store.delete_edges_from("HAS_KEYWORD", "Paper", "Keyword", pa.array(["a2", "a4"]),
+                                   where={"source": "keybert", "model": "m2"}) == 2
+    assert ("Paper:a2", "k1", "keybert", "m1") in _keyword_edges(store)
+    assert store.delete_edges_from("HAS_KEYWORD", "Paper", "Keyword", [], {"source": "x"}) == 0
+    assert store.delete_edges_from("HAS_KEYWORD", "Paper", "Keyword", ["a0"]) == 1  # the input one
+    with pytest.raises(KeyError, match="no property"):
+        store.delete_edges_from("HAS_KEYWORD", "Paper", "Keyword", ["a1"], where={"sorce": "x"})
+    with pytest.raises(KeyError, match="does not join"):
+        store.delete_edges_from("HAS_KEYWORD", "Keyword", "Paper", ["a1"])
+
+
+def test_transaction_rolls_back_every_write_inside_on_error(store):
+    _keyword_graph(store)
+    before, stats = _keyword_edges(store), store.stats()
+    with pytest.raises(RuntimeError, match="boom"):
+        with store.transaction():
+            store.delete_edges_from("HAS_KEYWORD", "Paper", "Keyword", ["a0", "a1"])
+            store.upsert_nodes("Keyword", pa.table({"name": ["k3"]}))
+            with store.transaction():  # joins the outer one
+                store.upsert_edges("HAS_KEYWORD", "Paper", "Keyword", pa.table({
+                    "src": ["a0"], "dst": ["k3"], "source": ["keybert"]}))
+            assert ("Paper:a0", "k3", "keybert", "-") in _keyword_edges(store)  # sees its writes
+            raise RuntimeError("boom")
+    assert _keyword_edges(store) == before and store.stats() == stats
+    with store.transaction():
+        store.delete_edges_from("HAS_KEYWORD", "Paper", "Keyword", ["a0"])
+    assert not [e for e in _keyword_edges(store) if e[0] == "Paper:a0"]
+    assert ("Patent:a0", "k1", "keybert", "-") in _keyword_edges(store)

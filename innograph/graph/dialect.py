@@ -26,7 +26,7 @@ NEO4J = "neo4j"
 
 # Map keys of the ``$rows`` payloads the Neo4j builders read (``r.key``, ``r.props`` …),
 # and result column names; not graph properties, but Neo4j's linter sees them as keys.
-PAYLOAD_KEYS = ("key", "props", "keys", "src", "dst", "n")
+PAYLOAD_KEYS = ("key", "props", "keys", "src", "dst", "n", "i", "vector")
 
 
 # ------------------------------------------------------------------------ Kùzu
@@ -96,16 +96,33 @@ def neo4j_upsert_edges(rel_type: str, from_label: str, to_label: str) -> str:
     )
 
 
-def neo4j_delete_edges(rel_type: str, from_label: str, to_label: str,
-                       where_props: list[str]) -> str:
+def _edge_where(rel_type: str, where_props: list[str]) -> str:
+    """`` WHERE e.p = $w0 AND …`` over checked edge properties (empty when none)."""
     spec = schema.rel(rel_type)
     for p in where_props:
         if p not in spec.columns:
             raise KeyError(f"{rel_type} has no property {p!r}")
     cond = " AND ".join(f"e.{p} = $w{i}" for i, p in enumerate(where_props))
-    where = f" WHERE {cond}" if cond else ""
+    return f" WHERE {cond}" if cond else ""
+
+
+def neo4j_delete_edges(rel_type: str, from_label: str, to_label: str,
+                       where_props: list[str]) -> str:
+    where = _edge_where(rel_type, where_props)
     return (f"MATCH (:{from_label})-[e:{rel_type}]->(:{to_label}){where} "
             "WITH e LIMIT $batch DELETE e RETURN count(*) AS n")
+
+
+def neo4j_delete_edges_from(rel_type: str, from_label: str, to_label: str,
+                            where_props: list[str]) -> str:
+    """Delete the edges leaving the ``$keys`` source nodes (``$w0 …``: ``where`` values)."""
+    spec = schema.rel(rel_type)
+    if (from_label, to_label) not in spec.pairs:
+        raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+    fk = schema.node(from_label).key
+    where = _edge_where(rel_type, where_props)
+    return (f"UNWIND $keys AS k MATCH (:{from_label} {{{fk}: k}})-[e:{rel_type}]->"
+            f"(:{to_label}){where} DELETE e RETURN count(*) AS n")
 
 
 def neo4j_count(label_or_type: str) -> str:
@@ -265,12 +282,31 @@ def neo4j_vector_query(index_name: str) -> str:
     only to name the key column; ``index_name`` must be one built by
     ``neo4j_vector_index_name``.
     """
-    label = next((spec.label for spec in schema.NODES.values()
-                  if index_name.startswith(spec.label.lower() + "_")), None)
-    if label is None:
-        raise KeyError(f"{index_name!r} is not a vector index name of a schema label")
-    key = schema.node(label).key
+    key = schema.node(_vector_index_label(index_name)).key
     return (
         "CALL db.index.vector.queryNodes($index, $k, $vector) YIELD node, score "
         f"RETURN node.{key} AS id, score"
     )
+
+
+def neo4j_vector_query_batch(index_name: str) -> str:
+    """Top ``$k`` of the index ``$index`` for each of ``$rows`` = [{i, vector}], one statement.
+
+    Columns ``i`` (the row's ``i``), ``id``, ``score`` = (1 + cos) / 2, best first within a
+    row as the procedure yields them. Same naming rule as ``neo4j_vector_query``.
+    """
+    key = schema.node(_vector_index_label(index_name)).key
+    return (
+        "UNWIND $rows AS row "
+        "CALL db.index.vector.queryNodes($index, $k, row.vector) YIELD node, score "
+        f"RETURN row.i AS i, node.{key} AS id, score"
+    )
+
+
+def _vector_index_label(index_name: str) -> str:
+    label = next((spec.label for spec in schema.NODES.values()
+                  if index_name.startswith(spec.label.lower() + "_")), None)
+    if label is None:
+        raise KeyError(f"{index_name!r} is not a vector index name of a schema label")
+    return label
+

@@ -12,8 +12,9 @@ from __future__ import annotations
 import importlib.util  # noqa: F401  (Kùzu's arrow scans need importlib.util loaded)
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import kuzu
 import numpy as np
@@ -25,6 +26,8 @@ from . import dialect, schema
 from .store import UpsertCount
 
 DEFAULT_BUFFER_POOL_MB = 1024
+KEY_BATCH = 20_000  # source keys per ``delete_edges_from`` statement
+VECTOR_BATCH = 32  # query vectors per ``vector_query`` statement (UNION ALL of index calls)
 
 _ARROW_TYPES = {
     "STRING": pa.string(),
@@ -66,6 +69,7 @@ class KuzuStore:
     """A Kùzu database directory (or file) opened by this process."""
 
     kind = "kuzu"
+    vector_year_filter = True  # vector_query(min_year=…) filters inside the index
 
     def __init__(self, path: str | os.PathLike, read_only: bool = False,
                  buffer_pool_mb: int | None = None):
@@ -86,8 +90,50 @@ class KuzuStore:
                 ) from e
             raise
         self._conn = kuzu.Connection(self._db)
+        self._tx_depth = 0
 
     # ----------------------------------------------------------------- basics
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the writes inside as one Kùzu transaction (``BEGIN TRANSACTION`` … ``COMMIT``).
+
+        All or nothing: an exception rolls it back, and a process killed inside leaves none
+        of its writes (the WAL replays only committed transactions). Re-entrant: an inner
+        block joins the outer transaction. Kùzu ends a manual transaction by itself when one
+        of its statements fails; a block that swallowed such an error cannot commit and
+        raises ``InnographError`` instead of committing half of its writes.
+
+        Measured with 0.11.3: rolling back a transaction that ran a relationship ``COPY``
+        deletes EVERY edge of that relationship table (also on disk), while a rolled-back
+        ``LOAD FROM … CREATE`` of edges, and a SIGKILL inside either, leave the store as it
+        was. So inside a transaction ``upsert_edges`` creates edges with ``LOAD FROM …
+        CREATE`` (≈ 0.07 s per 20k edges against 0.04 s for COPY).
+        """
+        if self._tx_depth:
+            self._tx_depth += 1
+            try:
+                yield
+            finally:
+                self._tx_depth -= 1
+            return
+        self._conn.execute("BEGIN TRANSACTION")
+        self._tx_depth = 1
+        try:
+            yield
+        except BaseException:
+            self._tx_depth = 0
+            try:
+                self._conn.execute("ROLLBACK")
+            except RuntimeError:  # already rolled back by Kùzu after a failed statement
+                pass
+            raise
+        self._tx_depth = 0
+        try:
+            self._conn.execute("COMMIT")
+        except RuntimeError as e:
+            raise InnographError(f"transaction lost before commit (a statement inside failed "
+                                 f"and Kùzu rolled it back): {e}") from e
+
     def ensure_schema(self) -> None:
         for stmt in dialect.kuzu_schema_ddl():
             self._conn.execute(stmt)
@@ -168,25 +214,24 @@ class KuzuStore:
         return count
 
     def _copy_nodes(self, spec: schema.NodeSpec, rows: pa.Table) -> pa.Table:
-        """COPY ``rows`` (keys believed new); returns the rows actually inserted.
+        """COPY ``rows`` (keys checked new by primary-key lookup); returns them.
 
-        If Kùzu still reports a duplicate key (seen once in a SIGKILL test under heavy load,
-        not reproduced since), the keys are re-read with a full scan and the COPY is retried
-        with the rows that are really new.
+        Never retried: in Kùzu 0.11.3 a node COPY that fails on a duplicate primary key
+        leaves the table's key index damaged (the rejected key is no longer found by key
+        while a scan still lists it; reproduced with a 4-row table). A duplicate here means
+        the key lookup missed a stored row, i.e. the index was already inconsistent, so the
+        error says so instead of writing on.
         """
         t0 = conform(rows, [(p.name, p.type) for p in spec.props])
         try:
             self._conn.execute(f"COPY {spec.label} FROM t0")
-            return rows
         except RuntimeError as e:
             if "duplicated primary key" not in str(e):
                 raise
-        present = self._conn.execute(f"MATCH (n:{spec.label}) RETURN n.{spec.key}")
-        keys = pa.array(present.get_as_arrow().column(0).to_pylist(), pa.string())
-        rows = rows.filter(pc.invert(pc.is_in(rows.column(spec.key), keys)))
-        if rows.num_rows:
-            t0 = conform(rows, [(p.name, p.type) for p in spec.props])
-            self._conn.execute(f"COPY {spec.label} FROM t0")
+            raise InnographError(
+                f"{spec.label}: the store's primary-key index missed a stored key ({e}). "
+                "Kùzu 0.11.3 damages a table's key index when a COPY fails this way: rebuild "
+                "the store from its inputs (innograph load … into a new --db)") from e
         return rows
 
     def _update_nodes(self, spec: schema.NodeSpec, rows: pa.Table, props: list[str],
@@ -274,26 +319,60 @@ class KuzuStore:
         if new.num_rows:
             t0 = conform(new, [("src", "STRING"), ("dst", "STRING")]
                          + [(p.name, p.type) for p in spec.props])
-            self._conn.execute(
-                f"COPY {rel_type} FROM t0 (from='{from_label}', to='{to_label}')"
-            )
+            if self._tx_depth:
+                self._create_edges(spec, from_label, to_label, t0)
+            else:
+                self._conn.execute(
+                    f"COPY {rel_type} FROM t0 (from='{from_label}', to='{to_label}')"
+                )
             count.inserted = new.num_rows
         return count
 
+    def _create_edges(self, spec: schema.RelSpec, from_label: str, to_label: str,
+                      rows: pa.Table) -> None:
+        """Edges through ``LOAD FROM … MATCH … CREATE`` (inside ``transaction()``: a rolled-
+        back relationship COPY wipes its table in Kùzu 0.11.3). ``rows``: src, dst, props."""
+        fk, tk = schema.node(from_label).key, schema.node(to_label).key
+        t0 = rows.rename_columns(["s", "d"] + [f"c{i}" for i in range(len(spec.props))])
+        props = ", ".join(f"{p.name}: c{i}" for i, p in enumerate(spec.props))
+        res = self._conn.execute(
+            f"LOAD FROM t0 MATCH (a:{from_label} {{{fk}: s}}) MATCH (b:{to_label} {{{tk}: d}}) "
+            f"CREATE (a)-[:{spec.type}" + (f" {{{props}}}" if props else "") + "]->(b) "
+            "RETURN count(*)")
+        made = int(res.get_next()[0]) if res.has_next() else 0
+        if made != rows.num_rows:
+            raise InnographError(f"{rows.num_rows - made} {spec.type} edges name endpoints "
+                                 "that are not in the store: write the nodes first")
+
     def delete_edges(self, rel_type: str, from_label: str, to_label: str,
                      where: dict[str, Any] | None = None) -> int:
-        spec = schema.rel(rel_type)
-        where = where or {}
-        for p in where:
-            if p not in spec.columns:
-                raise KeyError(f"{rel_type} has no property {p!r}")
-        cond = " AND ".join(f"e.{p} = $w{i}" for i, p in enumerate(where)) or "true"
-        params = {f"w{i}": v for i, v in enumerate(where.values())}
+        cond, params = _where(rel_type, where)
         q = f"MATCH (:{from_label})-[e:{rel_type}]->(:{to_label}) WHERE {cond}"
         n = int(self._conn.execute(q + " RETURN count(e)", params).get_next()[0])
         if n:
             self._conn.execute(q + " DELETE e", params)
         return n
+
+    def delete_edges_from(self, rel_type: str, from_label: str, to_label: str, src_keys: Any,
+                          where: dict[str, Any] | None = None) -> int:
+        """Delete the ``rel_type`` edges leaving the ``from_label`` nodes keyed ``src_keys``.
+
+        ``UNWIND $keys`` (a primary-key lookup per key) in statements of ``KEY_BATCH`` keys,
+        each ``… DELETE e RETURN count(*)``; returns how many edges went.
+        """
+        spec = schema.rel(rel_type)
+        if (from_label, to_label) not in spec.pairs:
+            raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+        cond, params = _where(rel_type, where)
+        keys = _key_list(src_keys)
+        fk = schema.node(from_label).key
+        q = (f"UNWIND $keys AS k MATCH (:{from_label} {{{fk}: k}})-[e:{rel_type}]->"
+             f"(:{to_label}) WHERE {cond} DELETE e RETURN count(*)")
+        total = 0
+        for a in range(0, len(keys), KEY_BATCH):
+            res = self._conn.execute(q, {**params, "keys": keys[a:a + KEY_BATCH]})
+            total += int(res.get_next()[0]) if res.has_next() else 0
+        return total
 
     # --- vector index (bestmatch helper) ---
     # Kùzu's HNSW index needs a fixed-size FLOAT[dims] column, while documents store
@@ -314,20 +393,23 @@ class KuzuStore:
         return f"{label}{self.VECTOR_TABLE_SUFFIX}", f"{label.lower()}_{prop}_idx"
 
     def vector_index_info(self, label: str, prop: str = "embedding") -> dict[str, Any] | None:
-        """``{table, index, dims, rows, models}`` of the index over ``label.prop``, or None."""
+        """``{table, index, dims, rows, models, year}`` of the index over ``label.prop``, or
+        None. ``year``: the shadow table carries the nodes' years (``min_year`` queries work;
+        an index built before that must be rebuilt)."""
         table, index = self._vector_names(label, prop)
         rows = self._conn.execute(
             "CALL SHOW_INDEXES() WHERE table_name = $t AND index_name = $i "
             "RETURN index_name", {"t": table, "i": index}).get_as_arrow()
         if rows.num_rows == 0:
             return None
-        info = self._conn.execute(f"CALL TABLE_INFO('{table}') WHERE name = 'vec' RETURN type"
-                                  ).get_next()[0]
-        dims = int(re.fullmatch(r"FLOAT\[(\d+)\]", info).group(1))
+        cols = {r["name"]: r["type"] for r in self._conn.execute(
+            f"CALL TABLE_INFO('{table}') RETURN name, type").get_as_arrow().to_pylist()}
+        dims = int(re.fullmatch(r"FLOAT\[(\d+)\]", cols["vec"]).group(1))
         stats = self._conn.execute(
             f"MATCH (v:{table}) RETURN count(v), collect(DISTINCT v.model)").get_next()
         return {"table": table, "index": index, "dims": dims, "rows": int(stats[0]),
-                "models": sorted(m for m in stats[1] if m is not None)}
+                "models": sorted(m for m in stats[1] if m is not None),
+                "year": cols.get("year") == "INT64"}
 
     def drop_vector_index(self, label: str, prop: str = "embedding") -> bool:
         """Drop the index and its shadow table; False when there was none."""
@@ -350,8 +432,9 @@ class KuzuStore:
 
         Only vectors of length ``dims`` are indexed (None: the length of the first stored
         vector). ``mu``/``ml``: upper/lower graph degree, ``efc``: candidates at build time
-        (Kùzu's defaults). Returns ``vector_index_info``; ``rows`` is 0 and no index is made
-        when no vector of that length exists.
+        (Kùzu's defaults). The shadow table also copies ``year`` (when the label has one) for
+        year-filtered queries. Returns ``vector_index_info``; ``rows`` is 0 and no index is
+        made when no vector of that length exists.
         """
         table, index = self._vector_names(label, prop)
         if model_prop is not None:
@@ -361,35 +444,67 @@ class KuzuStore:
                 f"MATCH (n:{label}) WHERE n.{prop} IS NOT NULL RETURN size(n.{prop}) LIMIT 1")
             if not res.has_next():
                 self.drop_vector_index(label, prop)
-                return {"table": table, "index": index, "dims": 0, "rows": 0, "models": []}
+                return {"table": table, "index": index, "dims": 0, "rows": 0, "models": [],
+                        "year": False}
             dims = int(res.get_next()[0])
         dims = int(dims)
         if dims < 1:
             raise ValueError("dims must be ≥ 1")
         self.drop_vector_index(label, prop)
         key = schema.node(label).key
+        has_year = "year" in schema.node(label).columns
         self._conn.execute(
-            f"CREATE NODE TABLE {table}(id STRING PRIMARY KEY, vec FLOAT[{dims}], model STRING)")
+            f"CREATE NODE TABLE {table}(id STRING PRIMARY KEY, vec FLOAT[{dims}], model STRING"
+            + (", year INT64)" if has_year else ")"))
         model = f"n.{model_prop}" if model_prop else "NULL"
         self._conn.execute(
             f"COPY {table} FROM (MATCH (n:{label}) WHERE n.{prop} IS NOT NULL "
             f"AND size(n.{prop}) = {dims} "
-            f"RETURN n.{key}, CAST(n.{prop} AS FLOAT[{dims}]), {model})")
+            f"RETURN n.{key}, CAST(n.{prop} AS FLOAT[{dims}]), {model}"
+            + (", n.year)" if has_year else ")"))
         n = int(self._conn.execute(f"MATCH (v:{table}) RETURN count(v)").get_next()[0])
         if n:
             self._conn.execute(
                 f"CALL CREATE_VECTOR_INDEX('{table}', '{index}', 'vec', metric := 'cosine', "
                 f"mu := {int(mu)}, ml := {int(ml)}, efc := {int(efc)})")
         return self.vector_index_info(label, prop) or {"table": table, "index": index,
-                                                       "dims": dims, "rows": 0, "models": []}
+                                                       "dims": dims, "rows": 0, "models": [],
+                                                       "year": has_year}
+
+    def sync_vector_years(self, label: str, prop: str = "embedding") -> int:
+        """Copy ``label.year`` onto the index's shadow rows where it changed since the build
+        (the year is not an indexed column, so no rebuild is needed); returns how many."""
+        table, _ = self._vector_names(label, prop)
+        key = schema.node(label).key
+        res = self._conn.execute(
+            f"MATCH (v:{table}), (n:{label}) WHERE n.{key} = v.id "
+            "AND (n.year <> v.year OR (n.year IS NULL) <> (v.year IS NULL)) "
+            "SET v.year = n.year RETURN count(v)")
+        return int(res.get_next()[0]) if res.has_next() else 0
 
     def vector_query(self, label: str, vectors: Any, k: int, prop: str = "embedding",
-                     efs: int = 200) -> list[tuple[list[str], np.ndarray]]:
+                     efs: int = 200, min_year: Any = None, batch: int = VECTOR_BATCH
+                     ) -> list[tuple[list[str], np.ndarray]]:
         """The ``k`` nearest ``label`` nodes of each query vector by cosine, via the index.
 
-        ``vectors``: (n, dims) array-like. Returns one ``(ids, cosines)`` per query row,
-        best first (approximate: HNSW with ``efs`` candidates at search time; ``efs`` is
-        raised to ``k`` when smaller). Raises ``InnographError`` when there is no index.
+        Parameters
+        ----------
+        vectors : (n, dims) array-like (one row: (dims,)).
+        k : neighbours per row; ``efs`` (raised to ``k`` when smaller): HNSW candidates at
+            search time (approximate search).
+        min_year : None, an int, or (n,) ints: only nodes with ``year >= min_year`` are
+            searched. Exact filter inside the index: for each distinct year, a projected graph
+            ``CALL PROJECT_GRAPH(name, {'<Label>Vec': 'n.year >= <year>'}, [])`` (the year is
+            written in as a checked integer: Kùzu takes no parameters in a projection's
+            filter) that ``QUERY_VECTOR_INDEX`` searches, dropped afterwards. Nodes without a
+            year are never returned. Shadow years are first synced (``sync_vector_years``).
+        batch : query rows per statement: ``QUERY_VECTOR_INDEX`` takes its vector only as a
+            literal or ``$parameter`` (not from UNWIND / LOAD FROM), so a batch is one
+            ``UNION ALL`` of ``batch`` calls with parameters ``$q0 … $q{batch-1}``.
+
+        Returns one ``(ids, cosines)`` per row, best first (ties by id); fewer than ``k``
+        when fewer nodes are eligible. Raises ``InnographError`` when there is no index (or
+        ``min_year`` is asked of an index built without years).
         """
         table, index = self._vector_names(label, prop)
         info = self.vector_index_info(label, prop)
@@ -401,18 +516,74 @@ class KuzuStore:
             q = q[None, :]
         if q.shape[1] != info["dims"]:
             raise ValueError(f"query vectors have {q.shape[1]} dims, the index {info['dims']}")
-        stmt = (f"CALL QUERY_VECTOR_INDEX('{table}', '{index}', $q, $k, efs := $efs) "
-                "RETURN node.id AS id, distance ORDER BY distance, id")
-        k = int(k)
-        out = []
-        for row in q:
-            t = self._conn.execute(stmt, {"q": row.tolist(), "k": k,
-                                          "efs": max(int(efs), k)}).get_as_arrow()
-            dist = t.column("distance").to_numpy(zero_copy_only=False).astype(np.float64)
-            out.append((t.column("id").to_pylist(),
-                        dialect.cosine_from_index_score(dialect.KUZU, dist)))
+        n, k, batch = q.shape[0], int(k), max(1, int(batch))
+        params = {"k": k, "efs": max(int(efs), k)}
+        out: list[tuple[list[str], np.ndarray]] = [([], np.zeros(0))] * n
+        if min_year is None:
+            groups: list[tuple[int | None, np.ndarray]] = [(None, np.arange(n))]
+        else:
+            if not info["year"]:
+                raise InnographError(f"the vector index on {label}.{prop} was built without "
+                                     "years: rebuild it (create_vector_index) to filter by year")
+            years = np.broadcast_to(np.asarray(min_year), (n,))
+            if n and not np.issubdtype(years.dtype, np.integer):
+                raise ValueError("min_year must be an int or integers, one per row")
+            self.sync_vector_years(label, prop)
+            groups = [(int(y), np.nonzero(years == y)[0]) for y in np.unique(years)]
+        for year, rows in groups:
+            graph = table if year is None else self._project_years(table, year)
+            try:
+                for a in range(0, len(rows), batch):
+                    chunk = rows[a:a + batch]
+                    stmt = " UNION ALL ".join(
+                        f"CALL QUERY_VECTOR_INDEX('{graph}', '{index}', $q{i}, $k, efs := $efs) "
+                        f"RETURN {i} AS i, node.id AS id, distance" for i in range(len(chunk)))
+                    t = self._conn.execute(stmt, {**params, **{
+                        f"q{i}": q[r].tolist() for i, r in enumerate(chunk)}}).get_as_arrow()
+                    per: dict[int, list[tuple[float, str]]] = {}
+                    for i, d, node in zip(t.column("i").to_pylist(),
+                                          t.column("distance").to_pylist(),
+                                          t.column("id").to_pylist()):
+                        per.setdefault(i, []).append((d, node))
+                    for i, r in enumerate(chunk):
+                        hits = sorted(per.get(i, []))
+                        dist = np.array([d for d, _ in hits], np.float64)
+                        out[r] = ([node for _, node in hits],
+                                  dialect.cosine_from_index_score(dialect.KUZU, dist))
+            finally:
+                if year is not None:
+                    self._conn.execute(f"CALL DROP_PROJECTED_GRAPH('{graph}')")
         return out
+
+    def _project_years(self, table: str, year: int) -> str:
+        """Project the shadow rows with ``year >= year`` as a graph; returns its name."""
+        year = int(year)  # an integer literal is all that is ever written into the filter
+        name = f"{table}_from_{year}" if year >= 0 else f"{table}_from_m{-year}"
+        if self._conn.execute("CALL SHOW_PROJECTED_GRAPHS() WHERE name = $n RETURN name",
+                              {"n": name}).has_next():
+            self._conn.execute(f"CALL DROP_PROJECTED_GRAPH('{name}')")
+        self._conn.execute(f"CALL PROJECT_GRAPH('{name}', {{'{table}': 'n.year >= {year}'}}, [])")
+        return name
     # --- end vector index (bestmatch helper) ---
+
+
+def _where(rel_type: str, where: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    """``e.p = $w0 AND …`` for the edge properties in ``where`` (checked against the
+    schema), and its parameters; ``"true"`` when empty."""
+    spec = schema.rel(rel_type)
+    where = where or {}
+    for p in where:
+        if p not in spec.columns:
+            raise KeyError(f"{rel_type} has no property {p!r}")
+    cond = " AND ".join(f"e.{p} = $w{i}" for i, p in enumerate(where)) or "true"
+    return cond, {f"w{i}": v for i, v in enumerate(where.values())}
+
+
+def _key_list(keys: Any) -> list[str]:
+    """Distinct non-null keys of a list / arrow array / column, in first-seen order."""
+    if hasattr(keys, "to_pylist"):
+        keys = keys.to_pylist()
+    return [k for k in dict.fromkeys(keys) if k is not None]
 
 
 def _dedupe(table: pa.Table, key_cols: list[str]) -> pa.Table:

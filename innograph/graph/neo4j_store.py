@@ -10,8 +10,9 @@ never from the command line, and are never logged.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 
@@ -20,6 +21,7 @@ from . import dialect, schema
 from .store import UpsertCount
 
 WRITE_BATCH = 5000
+VECTOR_BATCH = 256  # query vectors per UNWIND statement
 
 
 def credentials(env: dict[str, str] | None = None) -> tuple[str, str]:
@@ -50,6 +52,7 @@ class Neo4jStore:
     """A Neo4j database reached through a driver (``neo4j.Driver`` or a compatible object)."""
 
     kind = "neo4j"
+    vector_year_filter = False  # Neo4j 5 cannot filter inside the vector index
 
     def __init__(self, driver: Any, database: str | None = None, read_only: bool = False,
                  batch: int = WRITE_BATCH):
@@ -169,6 +172,26 @@ class Neo4jStore:
             if n < self.batch:
                 return total
 
+    def delete_edges_from(self, rel_type: str, from_label: str, to_label: str, src_keys: Any,
+                          where: dict[str, Any] | None = None) -> int:
+        """``UNWIND $keys … DELETE e``, ``self.batch`` source keys per write transaction."""
+        where = where or {}
+        q = dialect.neo4j_delete_edges_from(rel_type, from_label, to_label, list(where))
+        params = {f"w{i}": v for i, v in enumerate(where.values())}
+        keys = src_keys.to_pylist() if hasattr(src_keys, "to_pylist") else list(src_keys)
+        keys = [k for k in dict.fromkeys(keys) if k is not None]
+        total = 0
+        for a in range(0, len(keys), self.batch):
+            rows = self._write(q, {**params, "keys": keys[a:a + self.batch]})
+            total += sum(r.get("n", 0) for r in rows)
+        return total
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Groups writes in code only: each statement stays its own managed (retried, routed)
+        write transaction, so a crash inside can leave the block's earlier statements done."""
+        yield
+
     def read_table(self, query: str, params: dict[str, Any] | None = None) -> pa.Table:
         return pa.Table.from_pylist(self._read(query, params or {}))
 
@@ -205,21 +228,33 @@ class Neo4jStore:
         return {"index": dialect.neo4j_vector_index_name(label, prop), "dims": dims}
 
     def vector_query(self, label: str, vectors: Any, k: int, prop: str = "embedding",
-                     **_: Any) -> list[tuple[list[str], Any]]:
+                     batch: int = VECTOR_BATCH, **_: Any) -> list[tuple[list[str], Any]]:
         """The ``k`` nearest ``label`` nodes of each query row: ``(ids, raw cosines)``.
 
-        Neo4j scores are (1 + cos) / 2; they are converted back in ``dialect``.
+        One ``UNWIND $rows … CALL db.index.vector.queryNodes`` statement per ``batch`` rows
+        (``dialect.neo4j_vector_query_batch``); Neo4j scores (1 + cos) / 2 are converted back
+        in ``dialect``. No year filter here (``vector_year_filter`` is False): over-fetch
+        and filter afterwards.
         """
         import numpy as np
 
         name = dialect.neo4j_vector_index_name(label, prop)
-        q = dialect.neo4j_vector_query(name)
+        q = dialect.neo4j_vector_query_batch(name)
+        vecs = np.asarray(vectors, dtype=np.float32)
+        if vecs.ndim == 1:
+            vecs = vecs[None, :]
+        per: dict[int, list[tuple[float, str]]] = {}
+        batch = max(1, int(batch))
+        for a in range(0, len(vecs), batch):
+            rows = [{"i": a + i, "vector": v.tolist()} for i, v in enumerate(vecs[a:a + batch])]
+            for r in self._read(q, {"index": name, "k": int(k), "rows": rows}):
+                per.setdefault(int(r["i"]), []).append((-float(r["score"]), r["id"]))
         out = []
-        for v in np.asarray(vectors, dtype=np.float32):
-            rows = self._read(q, {"index": name, "k": int(k), "vector": v.tolist()})
-            out.append(([r["id"] for r in rows],
-                        np.array([dialect.cosine_from_index_score(dialect.NEO4J, r["score"])
-                                  for r in rows], dtype=np.float32)))
+        for i in range(len(vecs)):
+            hits = sorted(per.get(i, []))
+            out.append(([node for _, node in hits],
+                        np.array([dialect.cosine_from_index_score(dialect.NEO4J, -s)
+                                  for s, _ in hits], dtype=np.float32)))
         return out
 
     def close(self) -> None:

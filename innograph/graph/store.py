@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ContextManager, Protocol, runtime_checkable
 
 import pyarrow as pa
 
@@ -39,6 +39,7 @@ class Store(Protocol):
     """A graph store holding the innograph schema (``graph.schema``)."""
 
     kind: str  # "kuzu" | "neo4j"
+    vector_year_filter: bool  # vector_query takes ``min_year`` (exact filter in the index)
 
     def ensure_schema(self) -> None:
         """Create every node table / constraint and relationship table; idempotent."""
@@ -69,6 +70,28 @@ class Store(Protocol):
     def delete_edges(self, rel_type: str, from_label: str, to_label: str,
                      where: dict[str, Any] | None = None) -> int:
         """Delete edges of a type whose properties equal ``where``; returns how many."""
+
+    def delete_edges_from(self, rel_type: str, from_label: str, to_label: str, src_keys: Any,
+                          where: dict[str, Any] | None = None) -> int:
+        """Delete the ``rel_type`` edges leaving the ``from_label`` nodes keyed ``src_keys``
+        (a list or arrow array, any length: sent in batches) whose properties equal ``where``;
+        returns how many. Keys that match no node delete nothing."""
+
+    def transaction(self) -> ContextManager[None]:
+        """``with store.transaction(): …`` runs the writes inside as one transaction where the
+        backend can (Kùzu: all or nothing, also under SIGKILL); re-entrant. On Neo4j each
+        statement stays its own managed transaction (the block only groups them in code)."""
+
+    def create_vector_index(self, label: str, prop: str = "embedding", dims: int | None = None,
+                            **options: Any) -> dict[str, Any]:
+        """(Re)build the cosine vector index over ``label.prop``; returns its description."""
+
+    def vector_query(self, label: str, vectors: Any, k: int, prop: str = "embedding",
+                     **options: Any) -> list[tuple[list[str], Any]]:
+        """The ``k`` nearest ``label`` nodes of each query row: ``(ids, raw cosines)``, best
+        first. ``options``: ``batch`` (query rows per statement), and where the store's
+        ``vector_year_filter`` is true, ``min_year`` (int or one per row: only nodes with
+        ``year >= min_year`` are searched, inside the index)."""
 
     def read_table(self, query: str, params: dict[str, Any] | None = None) -> pa.Table:
         """Run a read query written for this store and return its rows as a table."""

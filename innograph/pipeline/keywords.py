@@ -11,10 +11,15 @@ on title + abstract, folds the phrases with ``normalize.normalize_keyword`` and 
   are written: a run killed at any point resumes where it stopped, and a second run over a
   finished store writes nothing.
 
-Edges from the input files (``source: 'input'``) are never touched. Before writing, the
-keybert edges that the new ones replace are deleted: with ``redo`` all keybert edges of the
-label (and every document is un-marked, so a killed redo resumes without ``redo``);
-without it, the keybert edges of other models (their documents are all pending again).
+Edges from the input files (``source: 'input'``) are never touched. Replacement is per
+document, batch by batch: each batch deletes ITS documents' keybert edges (whatever model
+wrote them) just before writing their new ones and marking them done, all in one store
+transaction (``store.transaction()``; on Kùzu all or nothing, so at every instant a document
+has either its old or its new keybert keywords, never none; on Neo4j each statement commits
+by itself, and a crash between them leaves those unmarked documents without keybert
+keywords until the rerun). ``redo`` only un-marks every document first (one statement), so a
+killed redo resumes without ``redo``; without it, documents marked by another model are
+pending and get replaced the same way. A ``limit`` touches only the documents it processes.
 """
 
 from __future__ import annotations
@@ -73,37 +78,25 @@ def _q_marked(label: str) -> str:
     return f"MATCH (d:{label}) WHERE d.keywords_model IS NOT NULL RETURN d.{key} AS id"
 
 
-def _q_other_models(label: str) -> str:
-    return (f"MATCH (:{label})-[e:{schema.HAS_KEYWORD}]->(:{schema.KEYWORD}) "
-            "WHERE e.source = $source AND e.model <> $model RETURN DISTINCT e.model AS model")
-
-
 def _scalar(table: pa.Table) -> int:
     return int(table.column(0)[0].as_py() or 0) if table.num_rows else 0
 
 
-def _clear_stale(store: Store, label: str, tag: str, redo: bool) -> int:
-    """Delete the keybert edges this run replaces; with ``redo`` also un-mark documents."""
-    if redo:
-        ids = store.read_table(_q_marked(label)).column("id")
-        if len(ids):
-            store.set_properties(label, pa.table({
-                schema.node(label).key: ids,
-                "keywords_model": pa.nulls(len(ids), pa.string())}))
-        return store.delete_edges(schema.HAS_KEYWORD, label, schema.KEYWORD,
-                                  where={"source": schema.SOURCE_KEYBERT})
-    old = store.read_table(_q_other_models(label),
-                           {"source": schema.SOURCE_KEYBERT, "model": tag})
-    n = 0
-    for m in old.column("model").to_pylist() if old.num_rows else []:
-        n += store.delete_edges(schema.HAS_KEYWORD, label, schema.KEYWORD,
-                                where={"source": schema.SOURCE_KEYBERT, "model": m})
-    return n
+def _unmark_all(store: Store, label: str) -> int:
+    """``redo``: clear every ``keywords_model`` mark of ``label`` (edges stay until each
+    document's batch replaces them); returns how many documents were marked."""
+    ids = store.read_table(_q_marked(label)).column("id")
+    if len(ids):
+        store.set_properties(label, pa.table({
+            schema.node(label).key: ids,
+            "keywords_model": pa.nulls(len(ids), pa.string())}))
+    return len(ids)
 
 
 def _write_batch(store: Store, label: str, ids: list[str], found: list[list[tuple[str, float]]],
                  tag: str) -> dict[str, int]:
-    """Keyword nodes, then edges, then the done marks of one batch."""
+    """One transaction: the batch's old keybert edges out, keyword nodes and new edges in,
+    then the done marks."""
     src, dst, score, rank = [], [], [], []
     for doc_id, kws in zip(ids, found):
         for r, (name, s) in enumerate(normalise_keywords(kws), start=1):
@@ -113,19 +106,22 @@ def _write_batch(store: Store, label: str, ids: list[str], found: list[list[tupl
             rank.append(r)
     new_kw = 0
     edges = 0
-    if dst:
-        names = sorted(set(dst))
-        new_kw = store.upsert_nodes(schema.KEYWORD, pa.table({"name": names}),
-                                    update=False).inserted
-        n = len(src)
-        edges = store.upsert_edges(schema.HAS_KEYWORD, label, schema.KEYWORD, pa.table({
-            "src": src, "dst": dst, "score": pa.array(score, pa.float64()),
-            "source": [schema.SOURCE_KEYBERT] * n, "model": [tag] * n,
-            "rank": pa.array(rank, pa.int64())})).inserted
-    store.set_properties(label, pa.table({schema.node(label).key: ids,
-                                          "keywords_model": [tag] * len(ids)}))
+    with store.transaction():
+        deleted = store.delete_edges_from(schema.HAS_KEYWORD, label, schema.KEYWORD, ids,
+                                          where={"source": schema.SOURCE_KEYBERT})
+        if dst:
+            names = sorted(set(dst))
+            new_kw = store.upsert_nodes(schema.KEYWORD, pa.table({"name": names}),
+                                        update=False).inserted
+            n = len(src)
+            edges = store.upsert_edges(schema.HAS_KEYWORD, label, schema.KEYWORD, pa.table({
+                "src": src, "dst": dst, "score": pa.array(score, pa.float64()),
+                "source": [schema.SOURCE_KEYBERT] * n, "model": [tag] * n,
+                "rank": pa.array(rank, pa.int64())})).inserted
+        store.set_properties(label, pa.table({schema.node(label).key: ids,
+                                              "keywords_model": [tag] * len(ids)}))
     return {"keywords_new": new_kw, "edges": edges, "edges_offered": len(src),
-            "empty": sum(1 for k in found if not k)}
+            "empty": sum(1 for k in found if not k), "deleted_edges": deleted}
 
 
 def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (1, 3),
@@ -143,7 +139,7 @@ def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (
     store : an open Store.
     top_k, ngram, diversity, mmr_diversity, nr_candidates : as ``extract_keywords``
         (``diversity``: None | "mmr" | "maxsum").
-    redo : recompute every document (old keybert edges deleted first).
+    redo : recompute every document (each batch replaces its documents' keybert edges).
     model_path : local sentence-transformers directory (None → offline MiniLM) or an
         instance; device : "cpu" / "cuda" / None (CUDA when present); fast : see
         ``load_encoder`` (bf16 / int8; the model tag then ends in ``+bf16`` / ``+int8``).
@@ -154,7 +150,8 @@ def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (
     Returns
     -------
     dict: ``model``, per label ``{done_before, pending, documents, edges, edges_offered,
-    keywords_new, empty, deleted_edges}``, cache counters and throughput. ``edges_offered
+    keywords_new, empty, deleted_edges}`` (``deleted_edges``: old keybert edges the batches
+    replaced), cache counters and throughput. ``edges_offered
     − edges`` are keywords the document already had as an edge (e.g. from the input file).
     """
     t0 = time.perf_counter()
@@ -169,13 +166,14 @@ def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (
         with progress_bars(progress) as bars:
             for label in labels:
                 done = _scalar(store.read_table(_q_count(label, True), {"model": tag}))
-                deleted = _clear_stale(store, label, tag, redo)
+                if redo:
+                    _unmark_all(store, label)
                 pending = _scalar(store.read_table(_q_count(label, False), {"model": tag}))
                 if limit is not None:
                     pending = min(pending, limit)
                 s = {"done_before": 0 if redo else done, "pending": pending, "documents": 0,
                      "edges": 0, "edges_offered": 0, "keywords_new": 0, "empty": 0,
-                     "deleted_edges": deleted}
+                     "deleted_edges": 0}
                 task = bars.add_task(f"{label} keywords", total=pending) if bars else None
                 after = ""
                 while s["documents"] < pending:
