@@ -401,6 +401,14 @@ app.add_typer(classify_app, name="classify")
 
 KindsOption = typer.Option(None, "--kind", help="paper or patent (repeatable; default both)")
 DeviceOption = typer.Option(None, "--device", help="cpu, cuda, cuda:1 (default: GPU if present)")
+# training options shared by `classify train` and `classify locarno train`
+BaseModelOption = typer.Option(None, "--base", help="local HF model folder, e.g. "
+                               "bert-base-uncased (default: offline MiniLM)")
+MaxLengthOption = typer.Option(256, "--max-length")
+EpochsOption = typer.Option(10, "--epochs", help="upper bound (early stopping)")
+BatchSizeOption = typer.Option(16, "--batch-size")
+LrOption = typer.Option(2e-5, "--lr")
+PatienceOption = typer.Option(3, "--patience")
 
 
 def _kinds(kinds: Optional[list[str]]) -> list[str]:
@@ -476,13 +484,10 @@ def classify_import_labels(path: Path = typer.Argument(..., help="CSV: id, label
 def classify_train(stage: str = typer.Option("inner", "--stage", help="inner (teacher labels, "
                                              "balanced) or outer (labels + rule labels)"),
                    out_dir: Path = typer.Option(..., "--out", help="model directory to write"),
-                   base: Optional[Path] = typer.Option(None, "--base", help="local HF model "
-                       "folder, e.g. bert-base-uncased (default: offline MiniLM)"),
-                   max_length: int = typer.Option(256, "--max-length"),
-                   epochs: int = typer.Option(10, "--epochs", help="upper bound (early stopping)"),
-                   batch_size: int = typer.Option(16, "--batch-size"),
-                   lr: float = typer.Option(2e-5, "--lr"),
-                   patience: int = typer.Option(3, "--patience"),
+                   base: Optional[Path] = BaseModelOption,
+                   max_length: int = MaxLengthOption, epochs: int = EpochsOption,
+                   batch_size: int = BatchSizeOption, lr: float = LrOption,
+                   patience: int = PatienceOption,
                    max_rows: Optional[int] = typer.Option(None, "--max-rows",
                        help="sample at most this many rows (label ratio kept)"),
                    seed: int = typer.Option(42, "--seed"),
@@ -581,6 +586,132 @@ def classify_evaluate(labelled: Optional[Path] = typer.Argument(None, help="labe
                     "accuracy on agreement": ag["all"]["accuracy_on_agreement"]}],
                 title="stage overlap (paper Fig. 3)")
     console.print(f"PR curves → {r.get('png')}")
+
+
+# ------------------------------------------------------------- classify locarno (issue 10)
+locarno_app = typer.Typer(help="Locarno classes of design patents from their text (title, "
+                               "abstract, figure captions): the BERT classifier of `classify` "
+                               "with Locarno labels.\n\nExample: innograph classify locarno "
+                               "train --out models/locarno && innograph classify locarno "
+                               "predict models/locarno", no_args_is_help=True)
+classify_app.add_typer(locarno_app, name="locarno")
+
+
+def _print_multiclass(m: dict[str, Any], fmt: str, title: str) -> None:
+    """Headline figures and the per-class table of an evaluate_multiclass dict."""
+    if fmt == "json":
+        out.print_json(json.dumps(m, default=float))
+        return
+    k = m.get("k", 3)
+    console.print(f"{title}: n = {m['n']}, accuracy {m['accuracy']:.4f}, macro-F1 "
+                  f"{m['macro_f1']:.4f}, weighted-F1 {m['weighted_f1']:.4f}, top-{k} "
+                  f"{m[f'top{k}_accuracy']:.4f}; majority class {m['majority_class']} "
+                  f"{m['majority_accuracy']:.4f}")
+    print_table([{"class": c, "precision": v["precision"], "recall": v["recall"],
+                  "f1": v["f1"], "support": v["support"]} for c, v in m["per_class"].items()],
+                title="per class")
+
+
+@locarno_app.command("train")
+def locarno_train(out_dir: Path = typer.Option(..., "--out", help="model directory to write"),
+                  level: str = typer.Option("class", "--level",
+                                            help="class (\"14\") or subclass (\"14-04\")"),
+                  captions: bool = typer.Option(True, "--captions/--no-captions",
+                                                help="add the figure captions to the text"),
+                  min_per_class: int = typer.Option(2, "--min-per-class",
+                                                    help="fewest rows a class needs"),
+                  rare: str = typer.Option("error", "--rare", help="classes under "
+                                           "--min-per-class: error | other (merge) | drop"),
+                  base: Optional[Path] = BaseModelOption,
+                  max_length: int = MaxLengthOption, epochs: int = EpochsOption,
+                  batch_size: int = BatchSizeOption, lr: float = LrOption,
+                  patience: int = PatienceOption,
+                  monitor: str = typer.Option("macro_f1", "--monitor",
+                                              help="macro_f1 | accuracy | loss"),
+                  class_weights: bool = typer.Option(False, "--class-weights",
+                                                     help="weight the loss by 1/class size"),
+                  max_per_class: Optional[int] = typer.Option(None, "--max-per-class"),
+                  seed: int = typer.Option(42, "--seed"),
+                  fmt: str = typer.Option("table", "--format", help="table|json"),
+                  device: Optional[str] = DeviceOption, db: Optional[str] = DbOption) -> None:
+    """Fine-tune a Locarno classifier on the store's design patents; saves a model directory.
+
+    Example: innograph classify locarno train --out models/locarno --level class --rare other
+    """
+    from .pipeline.locarno import train_locarno
+
+    with _open(db) as store:
+        try:
+            r = train_locarno(
+                store, out_dir, level=level, with_captions=captions,
+                min_per_class=min_per_class, rare=rare, base_model=base,
+                max_length=max_length, epochs=epochs, batch_size=batch_size, lr=lr,
+                patience=patience, monitor=monitor, class_weights=class_weights,
+                max_per_class=max_per_class, seed=seed, device=device,
+                log=lambda e: console.print(
+                    f"epoch {e['epoch']}: train loss {e['train_loss']:.4f}, val acc "
+                    f"{e['val_accuracy']:.4f}, val macro-F1 {e['val_macro_f1']:.4f}"
+                    + (" (best)" if e["best"] else "") + f", {e['seconds']:.0f} s"))
+        except (InnographError, ValueError) as e:
+            _fail(e)
+    console.print(f"model {r['version']} → {r['model_dir']} (best epoch {r['best_epoch']}, "
+                  f"training set {r['training_set']}, merged into other: {r['merged']})")
+    _print_multiclass(r, fmt, f"{r['split']} split")
+
+
+@locarno_app.command("predict")
+def locarno_predict(model_dir: Path = typer.Argument(..., help="model directory written by "
+                                                     "`classify locarno train`"),
+                    all_patents: bool = typer.Option(False, "--all-patents", help="every "
+                                                     "patent, not only design patents "
+                                                     "(Locarno code or kind design)"),
+                    batch_size: int = typer.Option(64, "--batch-size"),
+                    redo: bool = typer.Option(False, "--redo", help="rewrite patents this "
+                                              "model already labelled"),
+                    limit: Optional[int] = typer.Option(None, "--limit"),
+                    device: Optional[str] = DeviceOption, db: Optional[str] = DbOption) -> None:
+    """locarno_pred, locarno_prob, locarno_model on the design patents (resumable).
+
+    Example: innograph classify locarno predict models/locarno
+    """
+    from .pipeline.locarno import predict_locarno
+
+    with _open(db) as store:
+        try:
+            s = predict_locarno(store, model_dir, batch_size=batch_size, redo=redo,
+                                all_patents=all_patents, device=device, limit=limit,
+                                progress=True)
+        except InnographError as e:
+            _fail(e)
+    console.print(f"model {s['model']} (level {s['level']}): {s['patents']} patents written, "
+                  f"{s['no_text']} without text skipped")
+    print_table([{"locarno_pred": k, "patents": v} for k, v in s["labels"].items()])
+
+
+@locarno_app.command("evaluate")
+def locarno_evaluate(model_dir: Path = typer.Argument(..., help="Locarno model directory"),
+                     png: Optional[Path] = typer.Option(None, "--png",
+                                                        help="write the confusion matrix PNG"),
+                     batch_size: int = typer.Option(64, "--batch-size"),
+                     fmt: str = typer.Option("table", "--format", help="table|json"),
+                     device: Optional[str] = DeviceOption, db: Optional[str] = DbOption) -> None:
+    """Accuracy, macro/weighted F1, per-class P/R/F1, top-3 against the stored Locarno codes.
+
+    Example: innograph classify locarno evaluate models/locarno --png locarno.png
+    """
+    from .pipeline.locarno import evaluate_locarno
+
+    with _open(db, read_only=True) as store:
+        try:
+            m = evaluate_locarno(store, model_dir, batch_size=batch_size, device=device,
+                                 png=png)
+        except InnographError as e:
+            _fail(e)
+    _print_multiclass(m, fmt, f"model {m['model']} ({m['level']} level)")
+    if m["unknown_labels"]:
+        console.print(f"classes the model does not know (always wrong): {m['unknown_labels']}")
+    if m.get("png"):
+        console.print(f"confusion matrix → {m['png']}")
 
 
 # ---------------------------------------------------------------------- novelty

@@ -54,7 +54,11 @@ def _record_everything() -> RecordingDriver:
                             {"source": "keybert"})
     store.create_vector_index("Patent", dims=384)
     store.vector_query("Patent", [[0.1] * 384], k=5)
+    from innograph.pipeline import locarno as pl
     from innograph.pipeline.analyze import QUERIES
+
+    where, params = pl._where(all_patents=False, redo=False)  # EXISTS { … } subquery
+    list(pl._pages(store, "Patent", ("title", "abstract"), where, {**params, "model": "m"}, 10))
 
     for text in QUERIES.values():  # the analyses' queries must also run on Neo4j
         store.read_table(text, {p: 0 for p in re.findall(r"\$(\w+)", text)})

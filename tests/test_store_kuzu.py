@@ -211,3 +211,51 @@ def test_transaction_rolls_back_every_write_inside_on_error(store):
         store.delete_edges_from("HAS_KEYWORD", "Paper", "Keyword", ["a0"])
     assert not [e for e in _keyword_edges(store) if e[0] == "Paper:a0"]
     assert ("Patent:a0", "k1", "keybert", "-") in _keyword_edges(store)
+
+
+def test_store_made_before_new_columns_is_migrated_and_copy_keeps_columns_apart(tmp_path):
+    """An older store lacks properties the schema gained since (simulated by dropping
+    Patent.abstract and .locarno_pred and HAS_KEYWORD.score, from the middle of their tables):
+    opening it adds them as the last columns, and COPY (which maps columns by position) still
+    puts every value in its own column."""
+    import kuzu
+
+    path = str(tmp_path / "old.db")
+    s = open_store(path)
+    s.upsert_nodes("Patent", pa.table({"id": ["p1"], "title": ["old"], "year": [2001]}))
+    s.close()
+    db = kuzu.Database(path)
+    conn = kuzu.Connection(db)
+    for col in ("abstract", "locarno_pred"):
+        conn.execute(f"ALTER TABLE Patent DROP {col}")
+    conn.execute("ALTER TABLE HAS_KEYWORD DROP score")
+    del conn, db
+
+    s = open_store(path)
+    try:
+        cols = [c for c, _ in s._columns("Patent")]
+        assert cols[-2:] == ["abstract", "locarno_pred"]
+        assert [c for c, _ in s._columns("HAS_KEYWORD")][-1] == "score"
+        s.upsert_nodes("Patent", pa.table({"id": ["p2"], "title": ["new"], "year": [2002],
+                                           "locarno_pred": ["14"], "locarno_prob": [0.5],
+                                           "abstract": ["text"]}))
+        s.upsert_nodes("Keyword", pa.table({"name": ["k"]}))
+        s.upsert_edges("HAS_KEYWORD", "Patent", "Keyword", pa.table({
+            "src": ["p2"], "dst": ["k"], "score": [0.25], "source": ["keybert"],
+            "model": ["m"], "rank": pa.array([3], pa.int64())}))
+        with s.transaction():  # the LOAD FROM … CREATE path names its columns too
+            s.upsert_edges("HAS_KEYWORD", "Patent", "Keyword", pa.table({
+                "src": ["p1"], "dst": ["k"], "score": [0.75], "source": ["input"],
+                "model": ["x"], "rank": pa.array([1], pa.int64())}))
+        rows = s.read_table("MATCH (p:Patent) RETURN p.id AS id, p.title AS t, p.year AS y, "
+                            "p.abstract AS a, p.locarno_pred AS l, p.locarno_prob AS pr "
+                            "ORDER BY id").to_pylist()
+        assert rows == [{"id": "p1", "t": "old", "y": 2001, "a": None, "l": None, "pr": None},
+                        {"id": "p2", "t": "new", "y": 2002, "a": "text", "l": "14", "pr": 0.5}]
+        edges = s.read_table("MATCH (p:Patent)-[e:HAS_KEYWORD]->(:Keyword) RETURN p.id AS id, "
+                             "e.score AS s, e.source AS src, e.model AS m, e.rank AS r "
+                             "ORDER BY id").to_pylist()
+        assert edges == [{"id": "p1", "s": 0.75, "src": "input", "m": "x", "r": 1},
+                         {"id": "p2", "s": 0.25, "src": "keybert", "m": "m", "r": 3}]
+    finally:
+        s.close()

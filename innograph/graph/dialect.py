@@ -46,6 +46,11 @@ def kuzu_schema_ddl() -> list[str]:
     return out
 
 
+def kuzu_add_column(table: str, name: str, kuzu_type: str) -> str:
+    """``ALTER TABLE`` adding one schema property to a table made before it existed."""
+    return f"ALTER TABLE {table} ADD {name} {kuzu_type}"
+
+
 # ------------------------------------------------------------------------ Neo4j
 def neo4j_schema_ddl() -> list[str]:
     """Uniqueness constraints on every node key, and range indexes on document years."""

@@ -91,6 +91,7 @@ class KuzuStore:
             raise
         self._conn = kuzu.Connection(self._db)
         self._tx_depth = 0
+        self._column_cache: dict[str, list[tuple[str, str]]] = {}
 
     # ----------------------------------------------------------------- basics
     @contextmanager
@@ -135,8 +136,30 @@ class KuzuStore:
                                  f"and Kùzu rolled it back): {e}") from e
 
     def ensure_schema(self) -> None:
+        """Create the missing tables, then add the columns the schema gained since the store
+        was made (``ALTER TABLE … ADD``, null for existing rows): stores made by an older
+        innograph open without a reload."""
         for stmt in dialect.kuzu_schema_ddl():
             self._conn.execute(stmt)
+        specs: list[tuple[str, tuple[schema.Prop, ...]]] = (
+            [(n.label, n.props) for n in schema.NODES.values()]
+            + [(r.type, r.props) for r in schema.RELS.values()])
+        for table, props in specs:
+            have = {name for name, _ in self._columns(table)}
+            for p in props:
+                if p.name not in have:
+                    self._conn.execute(dialect.kuzu_add_column(table, p.name, p.type))
+        self._column_cache.clear()
+
+    def _columns(self, table: str) -> list[tuple[str, str]]:
+        """(name, type) of the stored columns of ``table`` in storage order (a relationship
+        table: its properties only). COPY maps arrow columns by position, and columns added
+        by ``ensure_schema`` come last, so COPY follows this order, not the schema's."""
+        if table not in self._column_cache:
+            rows = self._conn.execute(f"CALL TABLE_INFO('{table}') RETURN name, type"
+                                      ).get_as_arrow().to_pylist()
+            self._column_cache[table] = [(r["name"], r["type"]) for r in rows]
+        return self._column_cache[table]
 
     def read_table(self, query: str, params: dict[str, Any] | None = None) -> pa.Table:
         return self._conn.execute(query, params or {}).get_as_arrow()
@@ -222,7 +245,7 @@ class KuzuStore:
         the key lookup missed a stored row, i.e. the index was already inconsistent, so the
         error says so instead of writing on.
         """
-        t0 = conform(rows, [(p.name, p.type) for p in spec.props])
+        t0 = conform(rows, self._columns(spec.label))
         try:
             self._conn.execute(f"COPY {spec.label} FROM t0")
         except RuntimeError as e:
@@ -318,7 +341,7 @@ class KuzuStore:
         count = UpsertCount()
         if new.num_rows:
             t0 = conform(new, [("src", "STRING"), ("dst", "STRING")]
-                         + [(p.name, p.type) for p in spec.props])
+                         + self._columns(rel_type))
             if self._tx_depth:
                 self._create_edges(spec, from_label, to_label, t0)
             else:
@@ -333,8 +356,9 @@ class KuzuStore:
         """Edges through ``LOAD FROM … MATCH … CREATE`` (inside ``transaction()``: a rolled-
         back relationship COPY wipes its table in Kùzu 0.11.3). ``rows``: src, dst, props."""
         fk, tk = schema.node(from_label).key, schema.node(to_label).key
-        t0 = rows.rename_columns(["s", "d"] + [f"c{i}" for i in range(len(spec.props))])
-        props = ", ".join(f"{p.name}: c{i}" for i, p in enumerate(spec.props))
+        names = rows.column_names[2:]
+        t0 = rows.rename_columns(["s", "d"] + [f"c{i}" for i in range(len(names))])
+        props = ", ".join(f"{name}: c{i}" for i, name in enumerate(names))
         res = self._conn.execute(
             f"LOAD FROM t0 MATCH (a:{from_label} {{{fk}: s}}) MATCH (b:{to_label} {{{tk}: d}}) "
             f"CREATE (a)-[:{spec.type}" + (f" {{{props}}}" if props else "") + "]->(b) "

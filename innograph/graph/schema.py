@@ -145,6 +145,10 @@ NODES: dict[str, NodeSpec] = {
             Prop("kind"),  # utility | design | ... or kind code
             Prop("grant_year", "INT64"),
             Prop("claims"),
+            # J: Locarno class predicted from the text (pipeline.locarno, issue 10), like ai_*
+            Prop("locarno_pred"),  # J: predicted Locarno label ("14" or "14-04")
+            Prop("locarno_prob", "DOUBLE"),  # J: softmax probability of that label
+            Prop("locarno_model"),  # J: classifier version that produced locarno_pred
         ),
     ),
     KEYWORD: NodeSpec(

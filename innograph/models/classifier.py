@@ -22,6 +22,7 @@ reading the list files and reading / writing a model directory. No store.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import math
@@ -49,10 +50,11 @@ __all__ = [
     "doc_text", "parse_label",
     # metrics
     "pr_curve", "average_precision", "evaluate", "agreement", "plot_pr_curves",
+    "softmax", "top_k_hits", "evaluate_multiclass", "plot_confusion",
     # BERT
     "TrainConfig", "default_base_model", "resolve_device", "stratified_split",
-    "balance_classes", "train_classifier", "TextClassifier", "load_classifier",
-    "predict_proba",
+    "balance_classes", "prepare_labels", "train_classifier", "train_multiclass",
+    "TextClassifier", "load_classifier", "predict_proba", "predict_labels",
 ]
 
 CODES_FILE = "ai_codes_v1.txt"
@@ -62,6 +64,8 @@ MODEL_META = "classifier.json"
 TRAINING_LOG = "training_log.jsonl"
 METRICS = "metrics.json"
 PR_PNG = "pr_curve.png"
+TEST_PREDICTIONS = "test_predictions.csv"  # multi-class: id, label, pred, prob of the test split
+CONFUSION_PNG = "confusion.png"
 DEFAULT_BASE_NAME = "all-MiniLM-L6-v2"
 
 
@@ -598,6 +602,125 @@ def plot_pr_curves(curves: Mapping[str, tuple[Any, Any]], path: str | os.PathLik
     return path
 
 
+# ================================================================== multi-class metrics
+def softmax(logits: Any) -> np.ndarray:
+    """Row-wise softmax of ``(n, K)`` logits: p_ik = exp(z_ik − max_j z_ij) / Σ_j exp(…);
+    ``(n, K)`` float64, rows summing to 1."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def top_k_hits(y_index: np.ndarray, prob: np.ndarray, k: int) -> np.ndarray:
+    """``(n,)`` bool: the true class (index into the columns of ``prob``; −1 = a class the
+    model does not know, never a hit) is among the ``k`` most probable. Ties are ranked in
+    column order (stable sort of −p)."""
+    if prob.shape[0] == 0:
+        return np.zeros(0, bool)
+    top = np.argsort(-prob, axis=1, kind="stable")[:, :k]
+    return (top == y_index[:, None]).any(axis=1) & (y_index >= 0)
+
+
+def evaluate_multiclass(y_true: Sequence[Any], prob: Any, labels: Sequence[str],
+                        k: int = 3) -> dict[str, Any]:
+    """Accuracy, macro / weighted F1, per-class P / R / F1, top-k accuracy, confusion matrix.
+
+    Parameters
+    ----------
+    y_true : n true labels (compared as text with the class names).
+    prob : (n, K) class probabilities, columns in the order of ``labels``; the prediction is
+        the arg max (first column on ties).
+    labels : the model's K class names.
+    k : top-k accuracy (``top{k}_accuracy``; with K ≤ k every known label is a hit).
+
+    Returns
+    -------
+    dict: ``n``, ``labels`` (the model's classes, then true labels the model does not know,
+    sorted: rows the model can only get wrong), ``accuracy`` = Σ_c C_cc / n,
+    ``top{k}_accuracy``, ``per_class`` ``{label: {precision, recall, f1, support}}`` with
+    P_c = C_cc / Σ_r C_rc, R_c = C_cc / Σ_c' C_cc', F1 = 2PR/(P+R) (0 for a zero
+    denominator, scikit-learn's ``zero_division=0``), ``macro_f1`` / ``macro_precision`` /
+    ``macro_recall`` = the mean over the classes present in y_true ∪ y_pred (scikit-learn's
+    default label set), ``weighted_f1`` = Σ_c support_c F1_c / n, and ``confusion``
+    ``{"labels", "matrix"}`` with C[true][pred] counts in ``labels`` order. Empty input:
+    ``n`` 0 and NaN figures.
+    """
+    names = [str(c) for c in labels]
+    p = np.asarray(prob, dtype=np.float64)
+    yt = [str(v) for v in y_true]
+    n = len(yt)
+    if p.ndim != 2 or p.shape != (n, len(names)):
+        raise ValueError(f"prob must be (n={n}, K={len(names)}), got {p.shape}")
+    if np.isnan(p).any():
+        raise ValueError("prob contains NaN")
+    index = {c: i for i, c in enumerate(names)}
+    unknown = sorted(set(yt) - set(index))
+    all_labels = names + unknown
+    full = {c: i for i, c in enumerate(all_labels)}
+    ti = np.array([full[v] for v in yt], dtype=np.int64)
+    pi = p.argmax(axis=1) if n else np.zeros(0, np.int64)
+    m = len(all_labels)
+    conf = np.zeros((m, m), dtype=np.int64)
+    np.add.at(conf, (ti, pi), 1)
+    diag = np.diag(conf)
+    support, predicted = conf.sum(axis=1), conf.sum(axis=0)
+    per_class: dict[str, dict[str, float]] = {}
+    for c, name in enumerate(all_labels):
+        pr, rc = _safe(diag[c], predicted[c]), _safe(diag[c], support[c])
+        per_class[name] = {"precision": pr, "recall": rc, "f1": _safe(2 * pr * rc, pr + rc),
+                           "support": int(support[c])}
+    present = [all_labels[c] for c in range(m) if support[c] or predicted[c]]
+    known_i = np.where(ti < len(names), ti, -1)
+
+    def mean(key: str) -> float:
+        return float(np.mean([per_class[c][key] for c in present])) if present else float("nan")
+
+    nan = float("nan")
+    return {
+        "n": n, "labels": all_labels, "k": int(k),
+        "accuracy": float(diag.sum() / n) if n else nan,
+        f"top{k}_accuracy": float(top_k_hits(known_i, p, k).mean()) if n else nan,
+        "macro_f1": mean("f1") if n else nan,
+        "macro_precision": mean("precision") if n else nan,
+        "macro_recall": mean("recall") if n else nan,
+        "weighted_f1": (float(sum(per_class[c]["f1"] * per_class[c]["support"]
+                                  for c in all_labels) / n) if n else nan),
+        "per_class": per_class,
+        "confusion": {"labels": all_labels, "matrix": conf.tolist()},
+    }
+
+
+def plot_confusion(metrics: Mapping[str, Any], path: str | os.PathLike,
+                   title: str | None = None, normalise: bool = True) -> Path:
+    """PNG of an ``evaluate_multiclass`` confusion matrix (rows true, columns predicted;
+    ``normalise``: each row divided by its support, so the diagonal is the recall)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    labels = list(metrics["confusion"]["labels"])
+    c = np.asarray(metrics["confusion"]["matrix"], dtype=np.float64).reshape(len(labels), -1)
+    if normalise:
+        c = c / np.maximum(c.sum(axis=1, keepdims=True), 1)
+    size = min(4 + 0.35 * len(labels), 16)
+    fig = Figure(figsize=(size, size * 0.85), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    im = ax.imshow(c, cmap="Blues", vmin=0, vmax=1 if normalise else None)
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    ax.set_title(title or f"accuracy {metrics['accuracy']:.3f}, macro-F1 "
+                 f"{metrics['macro_f1']:.3f}")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    return path
+
+
 # ================================================================================ BERT
 @dataclass
 class TrainConfig:
@@ -670,26 +793,13 @@ def _amp_dtype(device: Any, amp: bool | None) -> Any:
 _PHI = (math.sqrt(5) - 1) / 2
 
 
-def stratified_split(labels: Sequence[Any], strata: Sequence[Any] | None = None,
-                     fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
-                     seed: int = 42) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Train / validation / test indices, stratified by (stratum, label).
-
-    Each (stratum, label) group is shuffled, the groups are laid end to end, and position p
-    goes to the split in which u_p = frac(p·φ + s) falls (φ the golden ratio, s a seeded
-    offset): a low-discrepancy sequence, so every group — and the whole — is divided in the
-    given fractions up to a rounding of O(log n) rows, and tiny strata need no special case.
-    """
-    y = np.asarray([bool(v) for v in labels])
-    st = np.asarray(["" if s is None else str(s) for s in strata] if strata is not None
-                    else [""] * len(y), dtype=object)
-    if len(st) != len(y):
-        raise ValueError(f"{len(y)} labels but {len(st)} strata")
+def _golden_split(keys: np.ndarray, fractions: tuple[float, float, float],
+                  seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The low-discrepancy split of ``stratified_split`` over precomputed group keys."""
     f = np.asarray(fractions, np.float64)
     if f.shape != (3,) or (f < 0).any() or not math.isclose(f.sum(), 1.0, abs_tol=1e-9):
         raise ValueError(f"fractions must be 3 non-negative numbers summing to 1: {fractions}")
     rng = np.random.default_rng(seed)
-    keys = np.array([f"{s}\x00{int(v)}" for s, v in zip(st, y)], dtype=object)
     order = []
     for k in sorted(set(keys)):
         idx = np.nonzero(keys == k)[0]
@@ -698,6 +808,35 @@ def stratified_split(labels: Sequence[Any], strata: Sequence[Any] | None = None,
     u = np.mod(np.arange(flat.size) * _PHI + rng.random(), 1.0)
     which = np.searchsorted(np.cumsum(f)[:2], u, side="right")
     return tuple(np.sort(flat[which == i]) for i in range(3))  # type: ignore[return-value]
+
+
+def stratified_split(labels: Sequence[Any], strata: Sequence[Any] | None = None,
+                     fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+                     seed: int = 42, by_value: bool = False
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Train / validation / test indices, stratified by (stratum, label).
+
+    Each (stratum, label) group is shuffled, the groups are laid end to end, and position p
+    goes to the split in which u_p = frac(p·φ + s) falls (φ the golden ratio, s a seeded
+    offset): a low-discrepancy sequence, so every group — and the whole — is divided in the
+    given fractions up to a rounding of O(log n) rows, and tiny strata need no special case.
+
+    ``labels`` are read as booleans (AI / non-AI); ``by_value=True`` groups by the label's
+    text instead (multi-class: one group per class and stratum).
+    """
+    if by_value:
+        y = np.asarray([str(v) for v in labels], dtype=object)
+    else:
+        y = np.asarray([bool(v) for v in labels])
+    st = np.asarray(["" if s is None else str(s) for s in strata] if strata is not None
+                    else [""] * len(y), dtype=object)
+    if len(st) != len(y):
+        raise ValueError(f"{len(y)} labels but {len(st)} strata")
+    if by_value:
+        keys = np.array([f"{s}\x00{v}" for s, v in zip(st, y)], dtype=object)
+    else:
+        keys = np.array([f"{s}\x00{int(v)}" for s, v in zip(st, y)], dtype=object)
+    return _golden_split(keys, fractions, seed)
 
 
 def balance_classes(labels: Sequence[Any], seed: int = 42) -> np.ndarray:
@@ -719,6 +858,83 @@ def _subsample(y: np.ndarray, n: int, seed: int) -> np.ndarray:
     k_pos = int(round(n * pos.size / max(y.size, 1)))
     keep = np.concatenate([rng.permutation(pos)[:k_pos], rng.permutation(neg)[:n - k_pos]])
     return np.sort(keep)
+
+
+def _subsample_classes(y: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``n`` indices of integer class codes ``y`` keeping the class shares (largest
+    remainder; every class keeps at least one row while ``n`` allows). Sorted."""
+    rng = np.random.default_rng(seed + 1)
+    classes, counts = np.unique(y, return_counts=True)
+    quota = counts * n / y.size
+    take = np.maximum(np.floor(quota).astype(np.int64), 1)
+    for c in np.argsort(-(quota - np.floor(quota)), kind="stable"):
+        if take.sum() >= n:
+            break
+        take[c] += 1
+    while take.sum() > n:  # the minimum of one row overshot: trim the largest
+        take[np.argmax(take)] -= 1
+    keep = [rng.permutation(np.nonzero(y == c)[0])[:t] for c, t in zip(classes, take)]
+    return np.sort(np.concatenate(keep))
+
+
+def prepare_labels(labels: Sequence[Any], min_per_class: int = 2, rare: str = "error",
+                   other: str = "other") -> tuple[np.ndarray, list[str], dict[str, Any]]:
+    """Class labels for multi-class training: text, rare classes handled.
+
+    A class with fewer than ``min_per_class`` rows cannot be learnt and tested (the split
+    needs at least one training row and one held-out row per class). ``rare``:
+
+    - ``'error'`` (default): ``BadInputError`` naming the rare classes and their counts;
+    - ``'other'``: their rows take the label ``other`` (if that merged class is itself still
+      under ``min_per_class``, its rows are dropped);
+    - ``'drop'``: their rows are left out.
+
+    Returns ``(keep, y, info)``: ``keep`` the indices of the rows used (sorted), ``y`` their
+    labels (text, ``(len(keep),)`` object array), ``info`` ``{"classes": sorted class list,
+    "counts": {class: rows}, "merged": [...], "dropped": [...], "rows_dropped": int}``.
+    Labels that are None or blank are refused (``BadInputError`` with the row number).
+    """
+    if rare not in ("error", "other", "drop"):
+        raise BadInputError(f"rare must be 'error', 'other' or 'drop', not {rare!r}")
+    if min_per_class < 2:
+        raise BadInputError(f"min_per_class must be at least 2, not {min_per_class}")
+    y = []
+    for i, v in enumerate(labels):
+        s = "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+        if not s:
+            raise BadInputError(f"row {i}: empty class label (every training row needs one)")
+        y.append(s)
+    ya = np.asarray(y, dtype=object)
+    counts: dict[str, int] = {}
+    for v in y:
+        counts[v] = counts.get(v, 0) + 1
+    small = sorted(c for c, k in counts.items() if k < min_per_class)
+    merged: list[str] = []
+    dropped: list[str] = []
+    if small and rare == "error":
+        listing = ", ".join(f"{c} ({counts[c]} row{'s' if counts[c] > 1 else ''})" for c in small)
+        raise BadInputError(
+            f"{len(small)} class(es) have fewer than {min_per_class} rows and cannot be split "
+            f"into training and test rows: {listing}. Merge them into '{other}' "
+            "(rare='other', --rare other), leave them out (rare='drop'), or add rows")
+    if small and rare == "other":
+        merged = small
+        ya = np.where(np.isin(ya, small), other, ya)
+        n_other = int(np.sum(ya == other))
+        if n_other < min_per_class:
+            dropped = [other]
+    elif small:
+        dropped = small
+    keep = np.nonzero(~np.isin(ya, dropped))[0] if dropped else np.arange(ya.size)
+    ya = ya[keep]
+    classes = sorted(set(ya.tolist()))
+    if len(classes) < 2:
+        raise BadInputError(f"training needs at least 2 classes with {min_per_class}+ rows; "
+                            f"got {len(classes)} ({', '.join(classes) or 'none'}) from "
+                            f"{len(y)} rows")
+    final = {c: int(np.sum(ya == c)) for c in classes}
+    return keep, ya, {"classes": classes, "counts": final, "merged": merged,
+                      "dropped": dropped, "rows_dropped": int(len(y) - keep.size)}
 
 
 def _quiet_transformers() -> Any:
@@ -744,7 +960,9 @@ def _quiet_transformers() -> Any:
     return cm()
 
 
-def _load_base(base: Path) -> tuple[Any, Any]:
+def _load_base(base: Path, label_names: Sequence[str] = LABEL_NAMES) -> tuple[Any, Any]:
+    """Tokenizer and a sequence-classification model with a new ``len(label_names)``-way
+    head (``config.json`` ``id2label`` / ``label2id`` from ``label_names``)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     if not base.is_dir() or not (base / "config.json").is_file():
@@ -753,8 +971,8 @@ def _load_base(base: Path) -> tuple[Any, Any]:
     with _quiet_transformers():
         tok = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
         model = AutoModelForSequenceClassification.from_pretrained(
-            str(base), num_labels=2, id2label=dict(enumerate(LABEL_NAMES)),
-            label2id={n: i for i, n in enumerate(LABEL_NAMES)}, local_files_only=True)
+            str(base), num_labels=len(label_names), id2label=dict(enumerate(label_names)),
+            label2id={n: i for i, n in enumerate(label_names)}, local_files_only=True)
     return tok, model
 
 
@@ -797,16 +1015,16 @@ def _length_grouped(lengths: np.ndarray, batch_size: int, rng: np.random.Generat
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def _predict(model: Any, ids: Sequence[np.ndarray], pad_id: int, device: Any, amp_dtype: Any,
-             batch_size: int, progress: Callable[[int], None] | None = None
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """(n, 2) float64 logits, in input order, batching by length."""
+def _logits(model: Any, ids: Sequence[np.ndarray], pad_id: int, device: Any, amp_dtype: Any,
+            batch_size: int, progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """(n, K) float64 logits, in input order, batching by length."""
     import torch
 
     n = len(ids)
-    logits = np.zeros((n, 2), dtype=np.float64)
+    k = int(getattr(model.config, "num_labels", 2) or 2)
+    logits = np.zeros((n, k), dtype=np.float64)
     if n == 0:
-        return logits, np.zeros(0)
+        return logits
     order = np.argsort([-len(x) for x in ids], kind="stable")
     model.eval()
     with torch.inference_mode():
@@ -821,10 +1039,24 @@ def _predict(model: Any, ids: Sequence[np.ndarray], pad_id: int, device: Any, am
             logits[idx] = out.float().cpu().numpy()
             if progress:
                 progress(len(idx))
+    return logits
+
+
+def _p_ai(logits: np.ndarray) -> np.ndarray:
+    """P(class 1) of (n, 2) logits: the softmax's second column, ``(n,)``."""
+    if logits.shape[0] == 0:
+        return np.zeros(0)
     z = logits - logits.max(axis=1, keepdims=True)
     p = np.exp(z)
-    prob = p[:, 1] / p.sum(axis=1)
-    return logits, prob
+    return p[:, 1] / p.sum(axis=1)
+
+
+def _predict(model: Any, ids: Sequence[np.ndarray], pad_id: int, device: Any, amp_dtype: Any,
+             batch_size: int, progress: Callable[[int], None] | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 2) float64 logits and (n,) P(AI), in input order, batching by length."""
+    logits = _logits(model, ids, pad_id, device, amp_dtype, batch_size, progress)
+    return logits, _p_ai(logits)
 
 
 def _log_loss(y: np.ndarray, prob: np.ndarray) -> float:
@@ -832,6 +1064,13 @@ def _log_loss(y: np.ndarray, prob: np.ndarray) -> float:
         return float("nan")
     p = np.clip(prob, 1e-12, 1 - 1e-12)
     return float(-np.mean(np.where(y, np.log(p), np.log(1 - p))))
+
+
+def _log_loss_mc(y: np.ndarray, prob: np.ndarray) -> float:
+    """Mean −log p(true class) of (n, K) probabilities, integer codes ``y``."""
+    if y.size == 0:
+        return float("nan")
+    return float(-np.mean(np.log(np.clip(prob[np.arange(y.size), y], 1e-12, 1.0))))
 
 
 def _score(m: dict[str, Any], loss: float, monitor: str) -> float:
@@ -846,6 +1085,145 @@ def _file_sha(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+@dataclass
+class _Fitted:
+    """What the shared training loop leaves: the model (best epoch restored) and what is
+    needed to score and save it."""
+
+    model: Any
+    tok: Any
+    ids: list[np.ndarray]
+    pad_id: int
+    device: Any
+    amp_dtype: Any
+    best_epoch: int
+    best_score: float
+
+    def logits(self, rows: np.ndarray, batch_size: int) -> np.ndarray:
+        return _logits(self.model, [self.ids[i] for i in rows], self.pad_id, self.device,
+                       self.amp_dtype, batch_size)
+
+
+def _fit(texts: Sequence[str], y: np.ndarray, tr: np.ndarray, va: np.ndarray,
+         label_names: Sequence[str], cfg: TrainConfig, base: Path, device: str | None,
+         out: Path, validate: Callable[[np.ndarray], tuple[float, dict[str, Any]]],
+         log: Callable[[dict[str, Any]], None] | None = None,
+         class_weight: np.ndarray | None = None) -> _Fitted:
+    """The fine-tuning loop shared by the binary and the multi-class classifiers.
+
+    ``texts`` (n) and integer class codes ``y`` (n,) index ``label_names``; ``tr`` / ``va``
+    are row indices. A new ``len(label_names)``-way head on ``base``; AdamW (no decay on
+    biases and LayerNorm weights), linear schedule, gradient clipping, length-grouped
+    shuffled batches, cross-entropy (``class_weight``: per-class weights, (K,)). After each
+    epoch ``validate(logits of va rows)`` → (score, log fields); a strict gain keeps that
+    epoch's weights, ``cfg.patience`` epochs without one stop training. Writes
+    ``training_log.jsonl`` in ``out`` as it goes. Seeded: ``torch.manual_seed(cfg.seed)``
+    before the head is created, numpy ``default_rng(cfg.seed)`` for the batch order.
+    """
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    rng = np.random.default_rng(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    dev = resolve_device(device)
+    amp_dtype = _amp_dtype(dev, cfg.amp)
+    tok, model = _load_base(base, label_names)
+    limit = int(getattr(model.config, "max_position_embeddings", cfg.max_length) or cfg.max_length)
+    cfg.max_length = min(cfg.max_length, limit)
+    model.to(dev)
+    pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
+    ids = _encode(tok, list(texts), cfg.max_length)
+    lengths = np.array([len(x) for x in ids])
+    weight = (None if class_weight is None
+              else torch.as_tensor(class_weight, dtype=torch.float32, device=dev))
+
+    no_decay = ("bias", "LayerNorm.weight", "layernorm.weight", "norm.weight")
+    params = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+         "weight_decay": cfg.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+         "weight_decay": 0.0},
+    ]
+    try:  # the fused kernel is several times faster than the per-tensor loop (CPU and CUDA)
+        opt = torch.optim.AdamW(params, lr=cfg.lr, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        opt = torch.optim.AdamW(params, lr=cfg.lr)
+    steps_per_epoch = math.ceil(tr.size / cfg.batch_size)
+    total = steps_per_epoch * cfg.epochs
+    sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * total), total)
+    scaler = torch.amp.GradScaler("cuda") if amp_dtype == torch.float16 else None
+
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / TRAINING_LOG
+    log_path.write_text("")
+    best_score, best_epoch, best_state, bad = -math.inf, 0, None, 0
+    for epoch in range(1, cfg.epochs + 1):
+        t0 = time.perf_counter()
+        model.train()
+        losses = []
+        for b in _length_grouped(lengths[tr], cfg.batch_size, rng):
+            idx = tr[b]
+            batch = _collate([ids[i] for i in idx], pad_id, dev)
+            target = torch.from_numpy(y[idx].astype(np.int64)).to(dev)
+            if amp_dtype is not None:
+                with torch.autocast(dev.type, dtype=amp_dtype):
+                    logits = model(**batch).logits
+            else:
+                logits = model(**batch).logits
+            loss = torch.nn.functional.cross_entropy(logits.float(), target, weight=weight)
+            opt.zero_grad(set_to_none=True)
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.unscale_(opt)
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                scaler.step(opt)
+                scaler.update()
+            else:
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                opt.step()
+            sched.step()
+            losses.append(float(loss.detach()))
+        z_val = _logits(model, [ids[i] for i in va], pad_id, dev, amp_dtype, cfg.eval_batch_size)
+        score, fields = validate(z_val)
+        improved = score > best_score
+        if improved:
+            best_score, best_epoch, bad = score, epoch, 0
+            best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+        else:
+            bad += 1
+        rec = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else None,
+               **fields, "lr": sched.get_last_lr()[0],
+               "seconds": round(time.perf_counter() - t0, 2), "best": improved}
+        with open(log_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(rec) + "\n")
+        if log:
+            log(rec)
+        if bad >= cfg.patience:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return _Fitted(model, tok, ids, pad_id, dev, amp_dtype, best_epoch, best_score)
+
+
+def _save_model(fit: _Fitted, out: Path) -> str:
+    """Weights (safetensors), config and tokenizer into ``out``; the weights' sha256."""
+    fit.model.to("cpu")
+    with _quiet_transformers():
+        fit.model.save_pretrained(str(out), safe_serialization=True)
+        fit.tok.save_pretrained(str(out))
+    weights = out / "model.safetensors"
+    return _file_sha(weights) if weights.is_file() else "unknown"
+
+
+def _software() -> dict[str, str]:
+    import torch
+    import transformers
+
+    return {"torch": torch.__version__, "transformers": transformers.__version__,
+            "python": platform.python_version()}
 
 
 def train_classifier(texts: Sequence[str], labels: Sequence[Any],
@@ -886,7 +1264,7 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
     to 0 after ``warmup_ratio`` of the steps, gradient clipping at 1.0, length-grouped
     shuffled batches with dynamic padding. After at most ``epochs`` epochs, or ``patience``
     epochs without validation gain, the best epoch's weights are restored and scored on the
-    test split.
+    test split. The loop is shared with ``train_multiclass``.
 
     Writes ``out_dir``: ``config.json``, ``model.safetensors``, tokenizer files,
     ``training_log.jsonl`` (one JSON line per epoch, written as it goes),
@@ -895,9 +1273,6 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
 
     Returns the metrics dict plus ``model_dir`` and ``version``.
     """
-    import torch
-    from transformers import get_linear_schedule_with_warmup
-
     if stage not in ("inner", "outer"):
         raise ValueError(f"stage must be 'inner' or 'outer', not {stage!r}")
     if monitor not in ("accuracy", "auprc", "loss"):
@@ -919,8 +1294,6 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
                       max_rows=max_rows, split=tuple(split),  # type: ignore[arg-type]
                       monitor=monitor, amp=amp,
                       eval_batch_size=eval_batch_size)
-    rng = np.random.default_rng(seed)
-    torch.manual_seed(seed)
 
     keep = balance_classes(y_all, seed) if cfg.balance else np.arange(y_all.size)
     if cfg.max_rows and keep.size > cfg.max_rows:
@@ -932,107 +1305,28 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
         raise BadInputError(f"too few rows to train ({keep.size} after balancing): need "
                             "training and validation rows")
 
-    dev = resolve_device(device)
-    amp_dtype = _amp_dtype(dev, cfg.amp)
-    base = Path(base_model) if base_model else default_base_model()
-    tok, model = _load_base(base)
-    limit = int(getattr(model.config, "max_position_embeddings", cfg.max_length) or cfg.max_length)
-    cfg.max_length = min(cfg.max_length, limit)
-    model.to(dev)
-    pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
-    ids = _encode(tok, [texts[i] for i in keep], cfg.max_length)
-    lengths = np.array([len(x) for x in ids])
-
-    no_decay = ("bias", "LayerNorm.weight", "layernorm.weight", "norm.weight")
-    params = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-         "weight_decay": cfg.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-         "weight_decay": 0.0},
-    ]
-    try:  # the fused kernel is several times faster than the per-tensor loop (CPU and CUDA)
-        opt = torch.optim.AdamW(params, lr=cfg.lr, fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        opt = torch.optim.AdamW(params, lr=cfg.lr)
-    steps_per_epoch = math.ceil(tr.size / cfg.batch_size)
-    total = steps_per_epoch * cfg.epochs
-    sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup_ratio * total), total)
-    scaler = torch.amp.GradScaler("cuda") if amp_dtype == torch.float16 else None
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    log_path = out / TRAINING_LOG
-    log_path.write_text("")
-    best_score, best_epoch, best_state, bad = -math.inf, 0, None, 0
-    for epoch in range(1, cfg.epochs + 1):
-        t0 = time.perf_counter()
-        model.train()
-        losses = []
-        for b in _length_grouped(lengths[tr], cfg.batch_size, rng):
-            idx = tr[b]
-            batch = _collate([ids[i] for i in idx], pad_id, dev)
-            target = torch.from_numpy(y[idx].astype(np.int64)).to(dev)
-            if amp_dtype is not None:
-                with torch.autocast(dev.type, dtype=amp_dtype):
-                    logits = model(**batch).logits
-            else:
-                logits = model(**batch).logits
-            loss = torch.nn.functional.cross_entropy(logits.float(), target)
-            opt.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.unscale_(opt)
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                scaler.step(opt)
-                scaler.update()
-            else:
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                opt.step()
-            sched.step()
-            losses.append(float(loss.detach()))
-        _, p_val = _predict(model, [ids[i] for i in va], pad_id, dev, amp_dtype,
-                            cfg.eval_batch_size)
+    def validate(z: np.ndarray) -> tuple[float, dict[str, Any]]:
+        p_val = _p_ai(z)
         m_val = evaluate(y[va], p_val)
         val_loss = _log_loss(y[va], p_val)
-        score = _score(m_val, val_loss, cfg.monitor)
-        improved = score > best_score
-        if improved:
-            best_score, best_epoch, bad = score, epoch, 0
-            best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-        else:
-            bad += 1
-        rec = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else None,
-               "val_loss": val_loss, "val_accuracy": m_val["accuracy"],
-               "val_auprc": m_val["auprc"], "val_f1_ai": m_val["ai"]["f1"],
-               "lr": sched.get_last_lr()[0], "seconds": round(time.perf_counter() - t0, 2),
-               "best": improved}
-        with open(log_path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(rec) + "\n")
-        if log:
-            log(rec)
-        if bad >= cfg.patience:
-            break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+        return _score(m_val, val_loss, cfg.monitor), {
+            "val_loss": val_loss, "val_accuracy": m_val["accuracy"],
+            "val_auprc": m_val["auprc"], "val_f1_ai": m_val["ai"]["f1"]}
+
+    base = Path(base_model) if base_model else default_base_model()
+    out = Path(out_dir)
+    fit = _fit([texts[i] for i in keep], y, tr, va, LABEL_NAMES, cfg, base, device, out,
+               validate, log)
 
     test_idx = te if te.size else va
-    _, p_test = _predict(model, [ids[i] for i in test_idx], pad_id, dev, amp_dtype,
-                         cfg.eval_batch_size)
+    p_test = _p_ai(fit.logits(test_idx, cfg.eval_batch_size))
     metrics = evaluate(y[test_idx], p_test)
-    metrics.update({"split": "test" if te.size else "validation", "best_epoch": best_epoch,
-                    "monitor": cfg.monitor, "best_validation": best_score})
+    metrics.update({"split": "test" if te.size else "validation", "best_epoch": fit.best_epoch,
+                    "monitor": cfg.monitor, "best_validation": fit.best_score})
 
-    model.to("cpu")
-    with _quiet_transformers():
-        model.save_pretrained(str(out), safe_serialization=True)
-        tok.save_pretrained(str(out))
-    weights = out / "model.safetensors"
-    sha = _file_sha(weights) if weights.is_file() else "unknown"
+    sha = _save_model(fit, out)
     version = f"{stage}-{_base_name(base)}-{sha[:10]}"
     metrics["version"] = version
-    import transformers
-
     meta = {
         "format": "innograph-classifier/1", "stage": stage, "version": version,
         "labels": list(LABEL_NAMES), "base_model": str(base), "base_model_name": _base_name(base),
@@ -1043,10 +1337,9 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
         "data": {"rows_given": int(y_all.size), "ai_given": int(y_all.sum()),
                  "rows_used": int(keep.size), "ai_used": int(y.sum()),
                  "train": int(tr.size), "validation": int(va.size), "test": int(te.size)},
-        "best_epoch": best_epoch, "device": str(dev),
-        "amp": None if amp_dtype is None else str(amp_dtype).replace("torch.", ""),
-        "software": {"torch": torch.__version__, "transformers": transformers.__version__,
-                     "python": platform.python_version()},
+        "best_epoch": fit.best_epoch, "device": str(fit.device),
+        "amp": None if fit.amp_dtype is None else str(fit.amp_dtype).replace("torch.", ""),
+        "software": _software(),
     }
     (out / MODEL_META).write_text(json.dumps(meta, indent=2))
     (out / METRICS).write_text(json.dumps(metrics, indent=2))
@@ -1056,12 +1349,174 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
     return {**metrics, "model_dir": str(out)}
 
 
+def train_multiclass(texts: Sequence[str], labels: Sequence[Any],
+                     strata: Sequence[Any] | None = None,
+                     base_model: str | os.PathLike | None = None,
+                     out_dir: str | os.PathLike = "text-classifier", stage: str = "multiclass",
+                     ids: Sequence[Any] | None = None, min_per_class: int = 2,
+                     rare: str = "error", other: str = "other",
+                     max_per_class: int | None = None, class_weights: bool = False,
+                     max_length: int = TrainConfig.max_length, epochs: int = TrainConfig.epochs,
+                     lr: float = TrainConfig.lr, weight_decay: float = TrainConfig.weight_decay,
+                     batch_size: int = TrainConfig.batch_size,
+                     patience: int = TrainConfig.patience, seed: int = TrainConfig.seed,
+                     device: str | None = None, max_rows: int | None = None,
+                     warmup_ratio: float = TrainConfig.warmup_ratio,
+                     monitor: str = "macro_f1", amp: bool | None = None,
+                     split: tuple[float, float, float] = TrainConfig.split,
+                     eval_batch_size: int = TrainConfig.eval_batch_size, top_k: int = 3,
+                     extra_meta: Mapping[str, Any] | None = None,
+                     log: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Fine-tune a BERT-family classifier over N text labels and save it as a model directory.
+
+    Same model, loop and defaults as ``train_classifier`` (AdamW lr 2e-5, weight decay 0.01,
+    linear schedule, batch 16, early stopping), with a K-way head:
+    p(c | text) = softmax(W h_[CLS] + b)_c, loss = cross-entropy (optionally weighted
+    w_c = n_train / (K · n_train,c), ``class_weights``).
+
+    Parameters
+    ----------
+    texts, labels : n documents and their class labels (any text: ``'14'``, ``'cs.LG'``).
+        Classes are the sorted distinct labels; class index = position in that list.
+    strata : optional n stratum names; the split is stratified by (stratum, label).
+    ids : optional n row ids, written to ``test_predictions.csv`` (default: row numbers).
+    min_per_class, rare, other : rare-class policy, see ``prepare_labels`` (default: a class
+        with < 2 rows is an error that names it).
+    max_per_class : keep at most this many rows of each class (seeded draw), then
+        ``max_rows`` at most in all (class shares kept).
+    monitor : ``macro_f1`` (default), ``accuracy`` or ``loss`` on the validation split.
+    top_k : k of the reported top-k accuracy (default 3).
+    extra_meta : more top-level fields for ``classifier.json`` (e.g. the Locarno level).
+
+    Writes ``out_dir``: ``config.json`` (``id2label`` / ``label2id``), ``model.safetensors``,
+    tokenizer files, ``training_log.jsonl``, ``metrics.json`` (``evaluate_multiclass`` on the
+    test split, plus ``majority_class`` / ``majority_accuracy``: the training split's most
+    frequent class and the test accuracy of always predicting it), ``classifier.json``
+    (``task: multiclass``, ``labels`` sorted, version ``<stage>-<base>-<sha10>``, settings),
+    ``test_predictions.csv`` (id, label, pred, prob) and ``confusion.png``.
+
+    Returns the metrics dict plus ``model_dir``. Raises ``BadInputError`` for fewer than 2
+    usable classes, rare classes under ``rare='error'``, or too few rows to split.
+    Deterministic on the CPU for a given ``seed``.
+    """
+    if monitor not in ("accuracy", "macro_f1", "loss"):
+        raise ValueError(f"monitor must be accuracy, macro_f1 or loss, not {monitor!r}")
+    texts = list(texts)
+    labels = list(labels)
+    if len(texts) != len(labels):
+        raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+    st_all = list(strata) if strata is not None else [None] * len(texts)
+    if len(st_all) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(st_all)} strata")
+    id_all = [str(i) for i in ids] if ids is not None else [str(i) for i in range(len(texts))]
+    if len(id_all) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(id_all)} ids")
+    keep, y_text, info = prepare_labels(labels, min_per_class, rare, other)
+    classes = info["classes"]
+    code = {c: i for i, c in enumerate(classes)}
+    y_code = np.array([code[v] for v in y_text], dtype=np.int64)
+    if max_per_class:
+        rng_cap = np.random.default_rng(seed + 2)
+        sel = np.sort(np.concatenate([rng_cap.permutation(np.nonzero(y_code == c)[0])
+                                      [:max_per_class] for c in range(len(classes))]))
+        keep, y_code = keep[sel], y_code[sel]
+    if max_rows and keep.size > max_rows:
+        sel = _subsample_classes(y_code, max_rows, seed)
+        keep, y_code = keep[sel], y_code[sel]
+    cfg = TrainConfig(stage=stage, max_length=max_length, epochs=epochs, lr=lr,
+                      weight_decay=weight_decay, batch_size=batch_size, patience=patience,
+                      warmup_ratio=warmup_ratio, seed=seed, balance=False, max_rows=max_rows,
+                      split=tuple(split), monitor=monitor, amp=amp,  # type: ignore[arg-type]
+                      eval_batch_size=eval_batch_size)
+    names = np.asarray(classes, dtype=object)
+    tr, va, te = stratified_split(names[y_code], [st_all[i] for i in keep], cfg.split, seed,
+                                  by_value=True)
+    if tr.size == 0 or va.size == 0:
+        raise BadInputError(f"too few rows to train ({keep.size}): need training and "
+                            "validation rows")
+    k_cls = len(classes)
+    weight = None
+    if class_weights:
+        n_c = np.bincount(y_code[tr], minlength=k_cls).astype(np.float64)
+        weight = tr.size / (k_cls * np.maximum(n_c, 1.0))
+
+    def validate(z: np.ndarray) -> tuple[float, dict[str, Any]]:
+        p = softmax(z)
+        m = evaluate_multiclass(names[y_code[va]], p, classes, top_k)
+        loss = _log_loss_mc(y_code[va], p)
+        return _score(m, loss, cfg.monitor), {"val_loss": loss, "val_accuracy": m["accuracy"],
+                                              "val_macro_f1": m["macro_f1"]}
+
+    base = Path(base_model) if base_model else default_base_model()
+    out = Path(out_dir)
+    fit = _fit([texts[i] for i in keep], y_code, tr, va, classes, cfg, base, device, out,
+               validate, log, weight)
+
+    test_idx = te if te.size else va
+    p_test = softmax(fit.logits(test_idx, cfg.eval_batch_size))
+    y_test = names[y_code[test_idx]]
+    metrics = evaluate_multiclass(y_test, p_test, classes, top_k)
+    majority = int(np.bincount(y_code[tr], minlength=k_cls).argmax())
+    metrics.update({
+        "split": "test" if te.size else "validation", "best_epoch": fit.best_epoch,
+        "monitor": cfg.monitor, "best_validation": fit.best_score, "classes": k_cls,
+        "majority_class": classes[majority],
+        "majority_accuracy": float(np.mean(y_code[test_idx] == majority)) if test_idx.size
+        else float("nan"),
+        "merged": info["merged"], "dropped": info["dropped"]})
+
+    sha = _save_model(fit, out)
+    version = f"{stage}-{_base_name(base)}-{sha[:10]}"
+    metrics["version"] = version
+    meta: dict[str, Any] = {
+        "format": "innograph-classifier/1", "task": "multiclass", "stage": stage,
+        "version": version, "labels": list(classes), "base_model": str(base),
+        "base_model_name": _base_name(base), "max_length": cfg.max_length,
+        "weights_sha256": sha, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "train_config": {k: (list(v) if isinstance(v, tuple) else v)
+                         for k, v in asdict(cfg).items()},
+        "classes": {"min_per_class": min_per_class, "rare": rare, "other": other,
+                    "merged": info["merged"], "dropped": info["dropped"],
+                    "max_per_class": max_per_class, "class_weights": bool(class_weights),
+                    "top_k": top_k},
+        "data": {"rows_given": len(texts), "rows_used": int(keep.size),
+                 "class_counts": {c: int(np.sum(y_code == i)) for i, c in enumerate(classes)},
+                 "train": int(tr.size), "validation": int(va.size), "test": int(te.size)},
+        "best_epoch": fit.best_epoch, "device": str(fit.device),
+        "amp": None if fit.amp_dtype is None else str(fit.amp_dtype).replace("torch.", ""),
+        "software": _software(),
+    }
+    for key, value in (extra_meta or {}).items():
+        if key in meta:
+            raise ValueError(f"extra_meta may not replace classifier.json field {key!r}")
+        meta[key] = value
+    (out / MODEL_META).write_text(json.dumps(meta, indent=2))
+    (out / METRICS).write_text(json.dumps(metrics, indent=2))
+    chosen = p_test.argmax(axis=1) if test_idx.size else np.zeros(0, np.int64)
+    with open(out / TEST_PREDICTIONS, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "label", "pred", "prob"])
+        for j, i in enumerate(test_idx):
+            w.writerow([id_all[keep[i]], y_test[j], classes[chosen[j]],
+                        repr(float(p_test[j, chosen[j]]))])
+    plot_confusion(metrics, out / CONFUSION_PNG,
+                   title=f"{stage} {metrics['split']} set: accuracy {metrics['accuracy']:.3f}, "
+                   f"macro-F1 {metrics['macro_f1']:.3f}")
+    _load_cached.cache_clear()
+    return {**metrics, "model_dir": str(out)}
+
+
 class TextClassifier:
-    """A trained model directory, loaded once: ``predict_proba(texts) -> P(AI)``.
+    """A trained model directory, loaded once.
+
+    Binary AI models (``train_classifier``): ``predict_proba(texts) -> P(AI)``. Any model,
+    N classes included (``train_multiclass``): ``predict_labels(texts)``. ``labels`` are the
+    class names in index order (``classifier.json`` ``labels``, else ``config.json``
+    ``id2label``); ``task`` is ``'binary'`` or ``'multiclass'``.
 
     ``version`` is the directory's ``classifier.json`` version (``<stage>-<base>-<sha10>``),
-    written as ``ai_model`` by the pipeline; a plain Hugging Face classification folder
-    without it gets ``<folder name>-<weights sha10>``.
+    written as ``ai_model`` / ``locarno_model`` by the pipelines; a plain Hugging Face
+    classification folder without it gets ``<folder name>-<weights sha10>``.
     """
 
     def __init__(self, model_dir: str | os.PathLike, device: str | None = None,
@@ -1080,8 +1535,19 @@ class TextClassifier:
             self.tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
             self.model = AutoModelForSequenceClassification.from_pretrained(
                 str(self.path), local_files_only=True)
-        if self.model.config.num_labels != 2:
-            raise ModelMissingError(f"{self.path} is not a 2-class classifier")
+        k = int(self.model.config.num_labels)
+        if k < 2:
+            raise ModelMissingError(f"{self.path} has {k} output(s): not a classifier "
+                                    "(regression heads are not supported)")
+        meta_labels = self.meta.get("labels")
+        if isinstance(meta_labels, list) and len(meta_labels) == k:
+            self.labels: list[str] = [str(x) for x in meta_labels]
+        else:
+            id2label = getattr(self.model.config, "id2label", None) or {}
+            self.labels = [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}")))
+                           for i in range(k)]
+        self.num_labels = k
+        self.task: str = self.meta.get("task") or ("binary" if k == 2 else "multiclass")
         self.model.to(self.device).eval()
         self.max_length = int(max_length or self.meta.get("max_length") or 256)
         self.stage = self.meta.get("stage")
@@ -1091,14 +1557,40 @@ class TextClassifier:
             w = self.path / "model.safetensors"
             self.version = f"{self.path.name}-{_file_sha(w)[:10] if w.is_file() else 'unknown'}"
 
-    def predict_proba(self, texts: Sequence[str | None], batch_size: int = 64,
-                      progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """``(n,)`` float64 P(AI) (softmax of the two logits); empty texts are scored as ''."""
+    def _logits(self, texts: Sequence[str | None], batch_size: int,
+                progress: Callable[[int], None] | None) -> np.ndarray:
         ids = _encode(self.tokenizer, [t or "" for t in texts], self.max_length)
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        _, prob = _predict(self.model, ids, pad, self.device, self.amp_dtype, batch_size,
-                           progress)
-        return prob
+        return _logits(self.model, ids, pad, self.device, self.amp_dtype, batch_size, progress)
+
+    def predict_proba(self, texts: Sequence[str | None], batch_size: int = 64,
+                      progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """``(n,)`` float64 P(AI) (softmax of the two logits); empty texts are scored as ''.
+
+        Only for 2-class AI models: a multi-class directory raises ``ModelMissingError``
+        (use ``predict_labels``)."""
+        if self.num_labels != 2 or self.task != "binary":
+            raise ModelMissingError(
+                f"{self.path} is a {self.num_labels}-class {self.task} classifier "
+                f"({', '.join(self.labels[:8])}{', …' if self.num_labels > 8 else ''}), not "
+                "the 2-class AI model: use predict_labels, or give an AI classifier directory")
+        return _p_ai(self._logits(texts, batch_size, progress))
+
+    def predict_labels(self, texts: Sequence[str | None], batch_size: int = 64,
+                       progress: Callable[[int], None] | None = None
+                       ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The most probable class of each text.
+
+        Returns ``(labels, prob, probs)``: n class names (arg max of the softmax, first
+        class on ties), ``(n,)`` float64 probability of that class, and the ``(n, K)``
+        float64 softmax matrix, columns in ``self.labels`` order. Empty texts are scored
+        as ''; no texts give empty outputs.
+        """
+        p = softmax(self._logits(texts, batch_size, progress))
+        if p.shape[0] == 0:
+            return [], np.zeros(0), p
+        idx = p.argmax(axis=1)
+        return [self.labels[i] for i in idx], p[np.arange(idx.size), idx], p
 
 
 @lru_cache(maxsize=2)
@@ -1123,3 +1615,12 @@ def predict_proba(model_dir: "str | os.PathLike | TextClassifier", texts: Sequen
     """
     clf = model_dir if isinstance(model_dir, TextClassifier) else load_classifier(model_dir, device)
     return clf.predict_proba(texts, batch_size=batch_size, progress=progress)
+
+
+def predict_labels(model_dir: "str | os.PathLike | TextClassifier", texts: Sequence[str | None],
+                   batch_size: int = 64, device: str | None = None,
+                   progress: Callable[[int], None] | None = None
+                   ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``TextClassifier.predict_labels`` for the classifier saved in ``model_dir``."""
+    clf = model_dir if isinstance(model_dir, TextClassifier) else load_classifier(model_dir, device)
+    return clf.predict_labels(texts, batch_size=batch_size, progress=progress)
