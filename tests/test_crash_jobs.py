@@ -6,8 +6,11 @@ Issue 9, crash safety, for the write-back jobs (the load itself is covered by
 - ``match``: ``embed.match(k=3, method="exact")`` after a deterministic Doc2Vec embedding,
   with ``EDGE_BATCH`` lowered to 100 so the SIMILAR_TO edges go in 45 transactions;
 - ``classify``: ``classify.classify_rule`` in 100-document batches, both resuming
-  (``redo=False``) and recomputing (``redo=True``). ``classify predict`` is not run here:
-  it needs a trained BERT classifier, far too slow for this test;
+  (``redo=False``) and recomputing (``redo=True``); ``classify.predict`` with a tiny BERT
+  classifier (MiniLM, max_length 32, trained for one epoch on 64 rows in the fixture) in
+  250-document pages — its probabilities must come back bit-identical, which holds because
+  a resumed run pages the pending documents exactly as the killed run did (a page is written
+  at once), so every batch holds the same documents with the same padding;
 - ``novelty score``: ``novelty.score_novelty`` with a saved whole-range fit, and in
   historical mode (one MMSB fit per year, saved beside the store and reused on a rerun);
 - ``keywords``: ``keywords.extract_into_store`` (MiniLM on CPU, 40 documents, top 5,
@@ -44,6 +47,7 @@ from innograph.graph.fingerprint import fingerprint
 from innograph.graph.store import open_store
 from innograph.loaders.records import RejectLog
 from innograph.loaders.synthetic import synthetic_corpus
+from innograph.models.classifier import train_classifier
 from innograph.pipeline.embed import embed
 from innograph.pipeline.ingest import ingest
 from innograph.pipeline.novelty import fit_novelty
@@ -67,6 +71,10 @@ JOB_SCRIPT = textwrap.dedent("""
     elif job in ("rule", "rule_redo"):
         from innograph.pipeline.classify import classify_rule
         run = lambda s: classify_rule(s, redo=job == "rule_redo", batch_docs=100)
+    elif job == "predict":
+        from innograph.pipeline.classify import predict
+        run = lambda s: predict(s, inner_dir=os.path.join(work, "clf"), batch_docs=250,
+                                device="cpu")
     elif job == "novelty":
         from innograph.pipeline import novelty as nv
         run = lambda s: nv.score_novelty(s, model=os.path.join(work, "mmsb"))
@@ -125,7 +133,8 @@ def _run(work: Path, job: str) -> float:
 @pytest.fixture(scope="module")
 def bases(tmp_path_factory) -> dict[str, Path]:
     """Two base work folders: ``big`` (1000 papers + 1000 patents, embedded with
-    deterministic Doc2Vec, MMSB fitted into ``mmsb/``) and ``small`` (20 + 20, for KeyBERT)."""
+    deterministic Doc2Vec, MMSB fitted into ``mmsb/``, a tiny classifier in ``clf/``) and
+    ``small`` (20 + 20, for KeyBERT)."""
     root = tmp_path_factory.mktemp("crash_bases")
     big = root / "big"
     big.mkdir()
@@ -136,8 +145,15 @@ def bases(tmp_path_factory) -> dict[str, Path]:
         embed(s, method="doc2vec", deterministic=True, model_dir=str(root / "d2v"),
               vector_size=32, epochs=5)
         fit_novelty(s, dims=3, out_dir=big / "mmsb", seed=0, verbose=False)
+        rows = s.read_table("MATCH (d:Paper) RETURN d.title AS t, d.abstract AS a "
+                            "ORDER BY d.id LIMIT 32").to_pylist()
+        rows += s.read_table("MATCH (d:Patent) RETURN d.title AS t, d.abstract AS a "
+                             "ORDER BY d.id LIMIT 32").to_pylist()
     finally:
         s.close()
+    train_classifier([f"{r['t']}. {r['a']}" for r in rows], [i < 32 for i in range(64)],
+                     out_dir=big / "clf", max_length=32, epochs=1, batch_size=16,
+                     device="cpu", seed=0)
     small = root / "small"
     small.mkdir()
     docs, _ = synthetic_corpus(seed=6, n_papers=20, n_patents=20, n_flows=2, n_novel=1)
@@ -149,9 +165,9 @@ def bases(tmp_path_factory) -> dict[str, Path]:
     return {"big": big, "small": small}
 
 
-JOBS = ["match", "rule", "rule_redo", "novelty", "novelty_hist", "keywords"]
+JOBS = ["match", "rule", "rule_redo", "predict", "novelty", "novelty_hist", "keywords"]
 # jobs whose rerun skips work a killed run finished: later kills aim at the work left
-RESUMES = {"rule", "keywords", "novelty_hist"}
+RESUMES = {"rule", "predict", "keywords", "novelty_hist"}
 
 
 @pytest.mark.parametrize("job", JOBS)
