@@ -10,7 +10,7 @@ Neo4j is schema-free for properties, so it only needs the names and the keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # --------------------------------------------------------------------------- labels
 PAPER = "Paper"

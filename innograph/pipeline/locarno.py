@@ -30,7 +30,7 @@ import os
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
