@@ -363,8 +363,9 @@ def keywords(
                                         "dir (default: bundled MiniLM)."),
     device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (default: cuda "
                                          "when available)."),
-    fast: bool = typer.Option(False, "--fast", help="bf16 (GPU/AMX CPU) or int8: faster, "
-                              "top-5 overlap ~0.99 with bf16."),
+    fast: bool = typer.Option(False, "--fast", help="bf16 (GPU/AMX CPU; top-5 overlap ~0.99) "
+                              "or elsewhere int8 candidates rescored in fp32 (overlap ~1.0, "
+                              "little faster)."),
     batch_docs: int = typer.Option(2000, "--batch-docs", help="Documents per extract+write batch."),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", envvar="INNOGRAPH_KEYWORD_CACHE",
                                             help="On-disk candidate-embedding cache."),

@@ -28,8 +28,10 @@ only removes repeated work, so its top-k equals stock KeyBERT's up to ties (scor
 in the last float32 bits because batching changes the order of the model's sums). ``fast``
 runs the model in bfloat16 (GPU, or CPUs with AMX / AVX512-BF16: ≈ 3-4x the float32 rate,
 top-5 overlap with exact ≈ 0.99) or, on other CPUs, with int8 dynamic quantisation of the
-Linear layers (≈ 1.6x, overlap only ≈ 0.8-0.85 for MiniLM); figures in
-``benchmarks/keywords.md``.
+Linear layers as a screen: int8 alone keeps only ≈ 0.8-0.85 of MiniLM's top-5, so documents
+are embedded in float32, candidates in int8, and each document's ``rescore_factor · top_k``
+best screened candidates are re-embedded in float32 (cached like exact mode's) and ranked by
+their float32 cosine; figures in ``benchmarks/keywords.md``.
 
 No store, no I/O besides the optional cache file; callable from a notebook.
 """
@@ -200,6 +202,7 @@ class Encoder:
     precision: str = "fp32"
     batch_tokens: int = CPU_BATCH_TOKENS
     max_batch: int = MAX_BATCH
+    exact: "Encoder | None" = None  # float32 twin (int8): embeds documents, rescores shortlists
 
     def token_lengths(self, texts: Sequence[str]) -> np.ndarray:
         """Tokens per text after truncation, special tokens included; (n,) int64."""
@@ -302,14 +305,17 @@ def load_encoder(model: Any = None, device: str | None = None, fast: bool | str 
         st = st.to(device)
     if precision == "bf16":
         st = st.to(torch.bfloat16)
-    elif precision == "int8":
-        st = _quantize_int8(st)
+    exact = None
+    if precision == "int8":  # the float32 model stays as the twin that rescores
+        st.eval()
+        exact = Encoder(st, mid, device, "fp32", batch_tokens or CPU_BATCH_TOKENS, MAX_BATCH)
+        st = _quantize_int8(st)  # a quantised copy
     st.eval()
     gpu = device.startswith("cuda")
     return Encoder(
         st, mid if precision == "fp32" else f"{mid}+{precision}", device, precision,
         batch_tokens or (GPU_BATCH_TOKENS if gpu else CPU_BATCH_TOKENS),
-        GPU_MAX_BATCH if gpu else MAX_BATCH,
+        GPU_MAX_BATCH if gpu else MAX_BATCH, exact,
     )
 
 
@@ -496,6 +502,27 @@ def score_pairs(doc_emb: np.ndarray, cand_emb: np.ndarray, cands: CandidateBatch
     return out
 
 
+def shortlist(cands: CandidateBatch, scores: np.ndarray, m: int) -> CandidateBatch:
+    """Each document's ``m`` best candidates by ``scores`` (aligned with ``cands.indices``)
+    as a new batch over their own, smaller vocabulary; indices stay ascending (alphabetical,
+    the order ties resolve in), and documents with ≤ m candidates keep them all."""
+    keep = np.zeros(len(cands.indices), dtype=bool)
+    for i in range(cands.n_docs):
+        a, b = int(cands.indptr[i]), int(cands.indptr[i + 1])
+        if b - a <= m:
+            keep[a:b] = True
+        else:
+            keep[a + np.argpartition(-scores[a:b], m - 1)[:m]] = True
+    used = np.unique(cands.indices[keep])
+    remap = np.full(len(cands.vocab), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    pair_doc = np.repeat(np.arange(cands.n_docs), np.diff(cands.indptr))
+    counts = np.bincount(pair_doc[keep], minlength=cands.n_docs)
+    indptr = np.zeros(cands.n_docs + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return CandidateBatch([cands.vocab[j] for j in used], indptr, remap[cands.indices[keep]])
+
+
 # ============================================================== 4. selection
 def top_k_cosine(words: Sequence[str], scores: np.ndarray, top_k: int) -> Keywords:
     """The ``top_k`` words by score, best first, scores rounded to 4 decimals.
@@ -642,6 +669,7 @@ class ExtractStats:
     candidates: int = 0  # distinct candidates in the batch
     pairs: int = 0  # (document, candidate) pairs scored
     embedded: int = 0  # candidates embedded now (cache misses)
+    rescored: int = 0  # int8 mode: distinct shortlisted candidates rescored in float32
 
 
 def extract_keywords(texts: Sequence[str | None] | str, top_k: int = 10,
@@ -651,7 +679,7 @@ def extract_keywords(texts: Sequence[str | None] | str, top_k: int = 10,
                      stop_words: str | list[str] | None = KEYBERT_STOP_WORDS,
                      cache_dir: str | os.PathLike | CandidateCache | None = None,
                      batch_tokens: int | None = None, progress: bool = False,
-                     stats: dict | None = None) -> list[Keywords]:
+                     rescore_factor: int = 3, stats: dict | None = None) -> list[Keywords]:
     """KeyBERT keywords of many texts at once: per text, (keyword, cosine) best first.
 
     Parameters
@@ -666,8 +694,12 @@ def extract_keywords(texts: Sequence[str | None] | str, top_k: int = 10,
         ``SentenceTransformer`` or an ``Encoder`` from ``load_encoder``.
     device : "cpu" / "cuda[:i]" / None (CUDA when available).
     fast : False → float32, same answer as stock KeyBERT (ties aside); True → bf16 on GPU or
-        CPUs with AMX / AVX512-BF16, int8 dynamic quantisation elsewhere (less faithful:
-        top-5 overlap ≈ 0.8); or "bf16" / "int8" explicitly.
+        CPUs with AMX / AVX512-BF16, int8 dynamic quantisation elsewhere; or "bf16" / "int8"
+        explicitly. int8 screens: documents in float32, candidates in int8, then each
+        document's ``rescore_factor · top_k`` best candidates re-embedded in float32 and
+        ranked by their float32 cosine (with ``diversity``, MMR / MaxSum run on the int8
+        candidate embeddings, unrescored). ``rescore_factor=0``: plain int8, documents
+        included (faster, top-5 overlap with exact only ≈ 0.8).
     stop_words : keybert's ``stop_words`` ("english", a list, or None).
     cache_dir : directory of the on-disk candidate cache, or a ``CandidateCache`` to share
         across calls (the pipeline passes one); None → a cache for this call only.
@@ -705,15 +737,21 @@ def extract_keywords(texts: Sequence[str | None] | str, top_k: int = 10,
         doc_rows[i] = unique.setdefault(docs[i], len(unique))
     st.unique_documents = len(unique)
     misses0 = cache.misses
+    exact = encoder.exact if rescore_factor > 0 else None
+    rows = np.where(doc_rows < 0, 0, doc_rows)
     with progress_bars(progress) as p:
         bar = _Bar(p, "documents")
         bar.total(len(unique))
-        doc_emb = encoder.encode(list(unique), bar)
+        doc_emb = (exact or encoder).encode(list(unique), bar)
         cand_emb = embed_candidates(cands.vocab, encoder, cache, _Bar(p, "candidates"))
+        if diversity is None and exact is not None:
+            screened = score_pairs(doc_emb, cand_emb, cands, rows, encoder.device)
+            cands = shortlist(cands, screened, rescore_factor * top_k)
+            st.rescored = len(cands.vocab)
+            cand_emb = embed_candidates(cands.vocab, exact, cache, _Bar(p, "rescoring"))
     st.embedded = cache.misses - misses0
     if diversity is None:
-        scores = score_pairs(doc_emb, cand_emb, cands, np.where(doc_rows < 0, 0, doc_rows),
-                             encoder.device)
+        scores = score_pairs(doc_emb, cand_emb, cands, rows, encoder.device)
         for i in live:
             sl = slice(cands.indptr[i], cands.indptr[i + 1])
             idx = cands.indices[sl]
