@@ -198,21 +198,22 @@ def test_zero_vector_has_cosine_zero():
     assert idx.tolist() == [1] and sc[0] == 0.0
 
 
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
 @pytest.mark.parametrize("k", [1, 4])
-def test_bf16_screening_is_certified_exact(k):
-    """bf16 candidates + fp32 rescoring give the fp32 answer, also on clustered data where
-    many rows cannot be certified and are recomputed."""
+def test_low_precision_screening_is_certified_exact(k, precision):
+    """bf16 / fp16 candidates + fp32 rescoring give the fp32 answer, also on clustered data
+    where many rows cannot be certified and are recomputed."""
     d, dy, p, py = _random(200, 300, 32, seed=9, years=(2000, 2004))
     rng = np.random.default_rng(10)
     p[150:] = p[:150] + 0.01 * rng.standard_normal((150, 32)).astype(np.float32)  # near twins
     ref = best_match(d, dy, p, py, k=k, device="cpu", batch=(32, 40))
-    got = best_match(d, dy, p, py, k=k, device="cpu", batch=(32, 40), precision="bf16",
-                     candidates=4)
+    got = best_match(d, dy, p, py, k=k, device="cpu", batch=(32, 40), precision=precision,
+                     candidates=4, kernel="torch")
     _assert_same(got[0], got[1], ref[0], ref[1], d, p, tol=2e-6)
 
 
 @GPU
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "fp16"])
 def test_gpu_equals_cpu(precision):
     d, dy, p, py = _random(3000, 4000, 64, seed=11)
     cpu = best_match(d, dy, p, py, k=3, device="cpu")
