@@ -162,7 +162,9 @@ def test_load_killed_midway_reruns_to_identical_graph(tmp_path):
             time.sleep(rng.uniform(0.2, 2.5))
             p.send_signal(signal.SIGKILL)
             p.wait()
-        subprocess.run([sys.executable, "-c", KILL_SCRIPT, path], check=True, capture_output=True)
+        r = subprocess.run([sys.executable, "-c", KILL_SCRIPT, path], capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr[-3000:]
         s = open_store(path)
         try:
             assert s.stats() == counts

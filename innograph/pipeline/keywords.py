@@ -95,8 +95,8 @@ def _unmark_all(store: Store, label: str) -> int:
 
 def _write_batch(store: Store, label: str, ids: list[str], found: list[list[tuple[str, float]]],
                  tag: str) -> dict[str, int]:
-    """One transaction: the batch's old keybert edges out, keyword nodes and new edges in,
-    then the done marks."""
+    """Keyword nodes (committed on their own), then one transaction: the batch's old keybert
+    edges out, the new edges in, the done marks."""
     src, dst, score, rank = [], [], [], []
     for doc_id, kws in zip(ids, found):
         for r, (name, s) in enumerate(normalise_keywords(kws), start=1):
@@ -106,13 +106,16 @@ def _write_batch(store: Store, label: str, ids: list[str], found: list[list[tupl
             rank.append(r)
     new_kw = 0
     edges = 0
+    if dst:  # Keyword nodes first, on their own: a COPY inside a transaction that a kill
+        # interrupts can leave Kùzu 0.11.3's key index out of step with the table (see
+        # README, "The embedded store"); keyword nodes are idempotent and a rerun of the
+        # batch extracts the same names, so committing them early changes no final graph.
+        new_kw = store.upsert_nodes(schema.KEYWORD, pa.table({"name": sorted(set(dst))}),
+                                    update=False).inserted
     with store.transaction():
         deleted = store.delete_edges_from(schema.HAS_KEYWORD, label, schema.KEYWORD, ids,
                                           where={"source": schema.SOURCE_KEYBERT})
         if dst:
-            names = sorted(set(dst))
-            new_kw = store.upsert_nodes(schema.KEYWORD, pa.table({"name": names}),
-                                        update=False).inserted
             n = len(src)
             edges = store.upsert_edges(schema.HAS_KEYWORD, label, schema.KEYWORD, pa.table({
                 "src": src, "dst": dst, "score": pa.array(score, pa.float64()),
