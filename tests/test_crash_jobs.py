@@ -130,6 +130,15 @@ def _run(work: Path, job: str) -> float:
     return float(last[1])
 
 
+def _ingested(folder: Path, **corpus: int):
+    """A new work folder with a store holding ``synthetic_corpus(**corpus)``; returns it open."""
+    folder.mkdir()
+    docs, _ = synthetic_corpus(**corpus)
+    s = open_store(str(folder / STORE))
+    ingest(s, docs, RejectLog(None))
+    return s
+
+
 @pytest.fixture(scope="module")
 def bases(tmp_path_factory) -> dict[str, Path]:
     """Two base work folders: ``big`` (1000 papers + 1000 patents, embedded with
@@ -137,11 +146,8 @@ def bases(tmp_path_factory) -> dict[str, Path]:
     ``small`` (20 + 20, for KeyBERT)."""
     root = tmp_path_factory.mktemp("crash_bases")
     big = root / "big"
-    big.mkdir()
-    docs, _ = synthetic_corpus(seed=5, n_papers=1000, n_patents=1000, n_flows=40, n_novel=8)
-    s = open_store(str(big / STORE))
+    s = _ingested(big, seed=5, n_papers=1000, n_patents=1000, n_flows=40, n_novel=8)
     try:
-        ingest(s, docs, RejectLog(None))
         embed(s, method="doc2vec", deterministic=True, model_dir=str(root / "d2v"),
               vector_size=32, epochs=5)
         fit_novelty(s, dims=3, out_dir=big / "mmsb", seed=0, verbose=False)
@@ -155,13 +161,7 @@ def bases(tmp_path_factory) -> dict[str, Path]:
                      out_dir=big / "clf", max_length=32, epochs=1, batch_size=16,
                      device="cpu", seed=0)
     small = root / "small"
-    small.mkdir()
-    docs, _ = synthetic_corpus(seed=6, n_papers=20, n_patents=20, n_flows=2, n_novel=1)
-    s = open_store(str(small / STORE))
-    try:
-        ingest(s, docs, RejectLog(None))
-    finally:
-        s.close()
+    _ingested(small, seed=6, n_papers=20, n_patents=20, n_flows=2, n_novel=1).close()
     return {"big": big, "small": small}
 
 

@@ -153,6 +153,14 @@ def _edges(store, method: str) -> list[dict]:
     return t.to_pylist()
 
 
+def _embedded_store(tmp_path: Path, n: int, seed: int):
+    """``_planted_store`` with deterministic 32-dim Doc2Vec vectors (40 epochs) written."""
+    store, _, _ = _planted_store(tmp_path / "g.db", n=n, seed=seed)
+    embed(store, method="doc2vec", deterministic=True, model_dir=str(tmp_path / "m"),
+          vector_size=32, epochs=40, seed=seed)
+    return store
+
+
 def test_embed_and_match_end_to_end_and_rerun_replaces_edges(tmp_path):
     store, papers, patents = _planted_store(tmp_path / "g.db")
     try:
@@ -258,10 +266,8 @@ def test_vector_index_in_kuzu_store(tmp_path):
 
 
 def test_match_by_index_reports_recall_and_keeps_exact_edges(tmp_path):
-    store, _, _ = _planted_store(tmp_path / "g.db", n=40, seed=2)
+    store = _embedded_store(tmp_path, n=40, seed=2)
     try:
-        embed(store, method="doc2vec", deterministic=True, model_dir=str(tmp_path / "m"),
-              vector_size=32, epochs=40, seed=2)
         ex = match(store, method="exact")
         ix = match(store, method="index", sample=40, oversample=2)
         assert ix["recall_sample"] == 37 and ix["recall_at_1"] >= 0.9
@@ -440,10 +446,8 @@ def test_year_filtered_index_query_is_exact_filter_with_high_recall(tmp_path):
 def test_index_match_uses_the_in_index_year_filter(tmp_path):
     """Kùzu: every paper is matched with a k-neighbour filtered search (no oversampling),
     same edges count and no-eligible count as exact, recall@1 against exact on every paper."""
-    store, _, _ = _planted_store(tmp_path / "g.db", n=40, seed=2)
+    store = _embedded_store(tmp_path, n=40, seed=2)
     try:
-        embed(store, method="doc2vec", deterministic=True, model_dir=str(tmp_path / "m"),
-              vector_size=32, epochs=40, seed=2)
         ex = match(store, method="exact", k=2)
         ix = match(store, method="index", k=2, sample=40, oversample=1, year_filter="index")
         assert ix["year_filter"] == "in index"
@@ -455,10 +459,8 @@ def test_index_match_uses_the_in_index_year_filter(tmp_path):
 
 
 def test_index_match_filter_after_gives_the_same_edges(tmp_path):
-    store, _, _ = _planted_store(tmp_path / "g.db", n=30, seed=3)
+    store = _embedded_store(tmp_path, n=30, seed=3)
     try:
-        embed(store, method="doc2vec", deterministic=True, model_dir=str(tmp_path / "m"),
-              vector_size=32, epochs=40, seed=3)
         a = match(store, method="index", k=2, sample=30, year_filter="index")
         got_a = _edges(store, "index")
         b = match(store, method="index", k=2, sample=30, year_filter="after", oversample=1)
