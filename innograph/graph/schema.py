@@ -197,6 +197,28 @@ RELS: dict[str, RelSpec] = {
     HAS_FIGURE: RelSpec(HAS_FIGURE, ((PATENT, FIGURE),)),
 }
 
+# ------------------------------------------------------------- the final AI label
+# One definition, used by the named queries, the analyses, the exports and --ai-only:
+# the classifier's ``is_ai`` (inner BERT, else outer BERT, else an imported label: see
+# pipeline.classify.predict) when it has been computed, else the keywords+IPC rule ``ai_rule``;
+# NULL (unknown) when neither exists.
+
+
+def final_ai_expr(var: str) -> str:
+    """Cypher expression (same text on Kùzu and Neo4j) for the final AI label of node ``var``."""
+    if not var.isidentifier():
+        raise ValueError(f"not a Cypher variable: {var!r}")
+    return f"coalesce({var}.is_ai, {var}.ai_rule)"
+
+
+def final_ai(is_ai: object, ai_rule: object) -> bool | None:
+    """The final AI label from the two stored properties (None when neither is set)."""
+    for v in (is_ai, ai_rule):
+        if v is not None and v == v:  # NaN from pandas counts as missing
+            return bool(v)
+    return None
+
+
 # ------------------------------------------------------------------ CSV headers
 # METHOD.md §1: exact headers, in this order, UTF-8.
 DEEP_PATENT_CSV = "DeepPatentAI.csv"
