@@ -280,7 +280,7 @@ def test_bad_options_raise_clear_errors(demo, tmp_path):
     from innograph.errors import BadInputError
 
     with pytest.raises(BadInputError):
-        az.analyze_cooperation(demo, by="province", out=tmp_path)
+        az.analyze_cooperation(demo, by="county", out=tmp_path)
     with pytest.raises(BadInputError):
         az.analyze_network(demo, nodes="author", out=tmp_path)
     with pytest.raises(BadInputError):
@@ -313,7 +313,12 @@ def test_empty_store_gives_empty_tables_and_still_writes_files(tmp_path):
         assert r3.tables["countries"].empty
         r4 = az.analyze_cooccurrence(store, out=out)
         assert r4.tables["top_terms"].empty
-        assert len(list(out.glob("*.png"))) == 5
+        r5 = az.analyze_cooperation(store, by="province", types=True, out=out)
+        t5 = r5.tables["ranking"]
+        assert len(t5) == 32 and t5["documents"].sum() == 0 and t5["rank"].isna().all()
+        assert r3.tables["patents"].empty and r3.tables["years"].empty
+        # 4 analyses + countries' flows and years + the province table
+        assert len(list(out.glob("*.png"))) == 7
     finally:
         store.close()
 

@@ -161,7 +161,9 @@ NODES: dict[str, NodeSpec] = {
     APPLICANT: NodeSpec(APPLICANT, "id", (Prop("id"), Prop("name"), Prop("region"))),
     INSTITUTION: NodeSpec(INSTITUTION, "id", (Prop("id"), Prop("name"), Prop("region"))),
     COUNTRY: NodeSpec(COUNTRY, "code", (Prop("code"), Prop("name"))),
-    VENUE: NodeSpec(VENUE, "name", (Prop("name"), Prop("impact", "DOUBLE"))),
+    # issn, impact_source: written by `innograph load venues` (issue 16)
+    VENUE: NodeSpec(VENUE, "name", (Prop("name"), Prop("impact", "DOUBLE"), Prop("issn"),
+                                    Prop("impact_source"))),
     IPC: NodeSpec(IPC, "code", (Prop("code"), Prop("scheme"))),
     FIGURE: NodeSpec(
         FIGURE, "id", (Prop("id"), Prop("number", "INT64"), Prop("caption"), Prop("file"))

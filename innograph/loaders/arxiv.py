@@ -252,6 +252,9 @@ def _mapping(variant: str) -> ColumnMapping:
             "institutions": _institutions,
             "categories": _subject_codes,
             "authors_text": lambda v: ", ".join(split_names(_first(v, "authors"))) or None,
+            # the raw list as given (e-mails and fragments too): countries are read from it
+            # at analysis time (innograph.analysis.regions.countries_of, issue 16)
+            "affiliations_text": lambda v: _first(v, "affilliations", "affiliations"),
         }, year_source="date", title_ws=True, name="arXiv (listing with affiliations)")
     if variant == "titles-terms":
         return ColumnMapping({

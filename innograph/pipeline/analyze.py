@@ -86,6 +86,17 @@ QUERIES: dict[str, str] = {
         f"MATCH (d:{S.PAPER}) WHERE {_YEARS} "
         f"OPTIONAL MATCH (d)-[:{S.PUBLISHED_IN}]->(v:{S.VENUE}) "
         "RETURN d.id AS document, d.year AS year, d.cited AS cited, v.impact AS impact"),
+    # issue 16: raw affiliation text (countries are parsed from it), venues, holders
+    "paper_affiliations_text": (
+        f"MATCH (d:{S.PAPER}) WHERE d.affiliations_text IS NOT NULL AND {_YEARS} "
+        "RETURN d.id AS document, d.year AS year, d.affiliations_text AS text"),
+    "paper_venues": (
+        f"MATCH (d:{S.PAPER})-[:{S.PUBLISHED_IN}]->(v:{S.VENUE}) WHERE {_YEARS} "
+        "RETURN d.id AS document, d.year AS year, v.name AS venue, v.impact AS impact"),
+    "patents_in_years": (
+        f"MATCH (d:{S.PATENT}) WHERE {_YEARS} RETURN d.id AS document, d.year AS year"),
+    "papers_in_years": (
+        f"MATCH (d:{S.PAPER}) WHERE {_YEARS} RETURN d.id AS document, d.year AS year"),
     "paper_keywords": (
         f"MATCH (d:{S.PAPER})-[:{S.HAS_KEYWORD}]->(k:{S.KEYWORD}) WHERE {_YEARS} "
         "RETURN d.id AS document, d.year AS year, k.name AS term"),
@@ -229,11 +240,13 @@ def _unit_frame(store: Store, by: str, documents: str,
 
 
 # ====================================================================== cooperation
-def analyze_cooperation(store: Store, by: Literal["region", "country"] = "region",
+def analyze_cooperation(store: Store,
+                        by: Literal["region", "country", "province", "state"] = "region",
                         years: tuple[int, int] | None = None, out: str | Path = ".",
                         documents: Literal["patent", "paper"] = "patent",
-                        measure: Literal["co_documents", "documents", "degree"] = "co_documents",
-                        min_actors: int = 2) -> AnalysisResult:
+                        measure: Literal["co_documents", "documents", "degree", "iur"]
+                        = "co_documents",
+                        min_actors: int = 2, types: bool = False) -> AnalysisResult:
     """Cooperation degree per region (or country) and its differences across regions.
 
     Per unit and year: documents, co-applied documents (≥ ``min_actors`` distinct
@@ -246,7 +259,17 @@ def analyze_cooperation(store: Store, by: Literal["region", "country"] = "region
     Writes ``cooperation_<by>.csv`` (ranking), ``cooperation_<by>_years.csv`` (unit ×
     year), ``cooperation_<by>_differences.csv`` and ``cooperation_<by>.png`` (degree bars,
     range/std and CV/Gini time series) into ``out``.
+
+    ``by='province'`` / ``'state'``: the fixed list of units (the 31 mainland Chinese
+    provinces of the paper / the 50 US states and DC), every unit shown (zeros too), each
+    applicant placed by :func:`innograph.analysis.regions.region_of` (its region column,
+    else its name); ``types=True`` adds the applicant types and the IUR cooperation types
+    (:func:`_analyze_cooperation_units`).
     """
+    if by in ("province", "state"):
+        return _analyze_cooperation_units(store, by, years, out, documents, types,
+                                          measure if measure != "co_documents" or not types
+                                          else "iur")
     frame = _unit_frame(store, by, documents, years)
     out_p = _out_dir(out)
     files: list[str] = []
@@ -296,6 +319,157 @@ def _fig_cooperation(ranking: pd.DataFrame, diffs: pd.DataFrame, by: str,
         ax3.legend()
     for ax, title in ((ax2, "Absolute difference"), (ax3, "Relative difference")):
         ax.set_title(f"{title} across {by}s\n({measure} per {by} and year)", fontsize=10)
+        ax.set_xlabel("year")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.tight_layout()
+    return fig
+
+
+# ============================================================ typed cooperation (issue 16)
+def applicant_table(store: Store, documents: str, years: tuple[int, int] | None,
+                    scheme: Literal["province", "state"]) -> pd.DataFrame:
+    """Every applicant (institution for papers) of ``documents`` with its type and unit.
+
+    Returns ``actor, name, region, country, unit, type, rule, foreign, documents``:
+    ``region`` as stored, ``country`` from LOCATED_IN (first code, sorted), ``unit`` =
+    :func:`~innograph.analysis.regions.region_of` (region column, else name) when it is one
+    of the scheme's fixed units, ``type`` / ``rule`` from
+    :func:`~innograph.analysis.applicants.applicant_type_rule`, ``foreign`` when the actor
+    lies outside the fixed units: a unit outside them (Hong Kong, Macao, Taiwan for
+    provinces) or, without a unit, a known country other than CN (provinces) / US (states).
+    """
+    from ..analysis import applicants as ap
+    from ..analysis import regions as rg
+
+    units = set(_fixed_units(scheme))
+    home = "CN" if scheme == "province" else "US"
+    f = _actor_frame(store, documents, years)
+    n_docs = f.groupby("actor")["document"].nunique()
+    a = f.drop_duplicates("actor")[["actor", "name", "region"]].reset_index(drop=True)
+    c = _actor_countries(store, documents, years).sort_values(["actor", "country"])
+    a["country"] = a["actor"].map(c.drop_duplicates("actor").set_index("actor")["country"])
+    typed = [ap.applicant_type_rule(n) for n in a["name"]]
+    a["type"] = [t for t, _ in typed]
+    a["rule"] = [r for _, r in typed]
+    place = [rg.region_of(r if isinstance(r, str) else None, None,
+                          n if isinstance(n, str) else None, scheme)
+             for r, n in zip(a["region"], a["name"])]
+    a["unit"] = [p if p in units else None for p in place]
+    a["foreign"] = [(p is not None and p not in units)
+                    or (p is None and isinstance(k, str) and k.upper() != home)
+                    for p, k in zip(place, a["country"])]
+    a["documents"] = a["actor"].map(n_docs).astype(int)
+    return a[["actor", "name", "region", "country", "unit", "type", "rule", "foreign",
+              "documents"]]
+
+
+def _fixed_units(scheme: str) -> tuple[str, ...]:
+    from ..analysis import regions as rg
+
+    if scheme == "province":
+        return rg.MAINLAND_PROVINCES
+    if scheme == "state":
+        return rg.US_STATES
+    raise BadInputError(f"--by must be region, country, province or state, not {scheme!r}")
+
+
+def _analyze_cooperation_units(store: Store, scheme: Literal["province", "state"],
+                               years: tuple[int, int] | None, out: str | Path,
+                               documents: str, types: bool, measure: str) -> AnalysisResult:
+    """``analyze cooperation --by province|state [--types]``: the cooperation paper's
+    Table 1 over a fixed list of units (zeros shown), with the IUR types when ``types``.
+
+    Table (``cooperation_<scheme>.csv``): ``rank, unit, documents, co_documents`` and, with
+    ``types``, ``individual, foreign, I-U, I-R, U-R, I-U-R, iur``; ``degree`` = iur /
+    documents with ``types`` (the paper's co-invention patents are its IUR patents), else
+    co_documents / documents; ranked by degree (ties: documents, then name), units without
+    patents last and unranked; a last ``(all)`` row over distinct patents. Per unit and year
+    (``_years.csv``), differences across the fixed units per year (``_differences.csv``:
+    range, sample std, CV, locational Gini of ``measure``, default ``iur`` with ``types``),
+    every applicant with its type, rule and unit (``_applicants.csv``) and a figure
+    (``.png``: stacked type bars or degree bars, range/std, CV/Gini).
+    """
+    from ..analysis import cooperation as co
+
+    if measure not in ("co_documents", "documents", "degree", "iur"):
+        raise BadInputError(f"--measure must be co_documents, documents, degree or iur, "
+                            f"not {measure!r}")
+    if measure == "iur" and not types:
+        raise BadInputError("--measure iur needs --types")
+    units = _fixed_units(scheme)
+    apps = applicant_table(store, documents, years, scheme)
+    f = _actor_frame(store, documents, years)[["document", "year", "actor"]]
+    f = f.merge(apps[["actor", "unit", "type", "foreign"]], on="actor", how="left")
+    per_year = co.typed_cooperation_table(f, units, year="year")
+    overall = co.typed_cooperation_table(f, units, year=None)
+    total = co.overall_row(overall, f, units)
+    if not types:
+        keep = ["unit", "documents", "co_documents"]
+        overall, per_year = overall[keep].copy(), per_year[["year"] + keep].copy()
+        for t in (overall, per_year):
+            t["degree"] = an.cooperation_degree(t["co_documents"].to_numpy(),
+                                                t["documents"].to_numpy())
+        total = {k: total[k] for k in keep}
+        total["degree"] = an.cooperation_degree(total["co_documents"], total["documents"])
+    num = "iur" if types else "co_documents"
+    rk = an.rank_cooperation(overall[["unit", "documents"]].assign(co_documents=overall[num]))
+    ranking = rk[["rank", "unit"]].merge(overall, on="unit", how="left")
+    ranking = pd.concat([ranking, pd.DataFrame([total])], ignore_index=True)
+    year_list = (list(range(years[0], years[1] + 1)) if years
+                 else sorted(int(y) for y in per_year["year"].unique()))
+    diffs = co.differences_over_units(per_year, units, year_list, value=measure)
+    out_p = _out_dir(out)
+    files: list[str] = []
+    tag = f"cooperation_{scheme}"
+    _write_csv(ranking, out_p / f"{tag}.csv", files)
+    _write_csv(per_year, out_p / f"{tag}_years.csv", files)
+    _write_csv(diffs, out_p / f"{tag}_differences.csv", files)
+    _write_csv(apps, out_p / f"{tag}_applicants.csv", files)
+    _save(_fig_cooperation_typed(ranking.iloc[:-1], diffs, scheme, measure, types),
+          out_p / f"{tag}.png", files)
+    summary = {"units": len(units), "documents": int(total["documents"]),
+               "co_documents": int(total["co_documents"]),
+               "applicants": len(apps), "applicants_placed": int(apps["unit"].notna().sum()),
+               "applicants_foreign": int(apps["foreign"].sum()),
+               "applicant_types": {k: int(v) for k, v in apps["type"].value_counts().items()},
+               "years": [year_list[0], year_list[-1]] if year_list else None}
+    if types:
+        summary["iur"] = int(total["iur"])
+    return AnalysisResult({"ranking": ranking, "by_year": per_year, "differences": diffs,
+                           "applicants": apps}, files, summary, main="ranking")
+
+
+def _fig_cooperation_typed(ranking: pd.DataFrame, diffs: pd.DataFrame, by: str,
+                           measure: str, types: bool) -> Figure:
+    from ..analysis.applicants import COOPERATION_TYPES
+
+    fig = Figure(figsize=(13, 6))
+    ax1, ax2, ax3 = fig.subplots(1, 3)
+    r = ranking.sort_values("documents", ascending=False).head(40)[::-1]
+    lab = r["unit"].astype(str)
+    if types:
+        left = np.zeros(len(r))
+        for t, col in zip(COOPERATION_TYPES, ("#4C72B0", "#55A868", "#C44E52", "#8172B2")):
+            v = r[t].to_numpy(dtype=float)
+            ax1.barh(lab, v, left=left, color=col, label=t)
+            left += v
+        ax1.legend(fontsize=8)
+        ax1.set_xlabel("IUR cooperative documents")
+        ax1.set_title(f"IUR cooperation by type and {by}")
+    else:
+        ax1.barh(lab, 100 * r["degree"].fillna(0), color="#4C72B0")
+        ax1.set_xlabel("cooperation degree (%)")
+        ax1.set_title(f"Cooperation degree by {by}")
+    ax1.tick_params(axis="y", labelsize=7)
+    if len(diffs):
+        ax2.plot(diffs["year"], diffs["range"], "o-", label="range")
+        ax2.plot(diffs["year"], diffs["std"], "s-", label="sample std")
+        ax2.legend()
+        ax3.plot(diffs["year"], diffs["cv"], "o-", label="coefficient of variation")
+        ax3.plot(diffs["year"], diffs["gini"], "s-", label="locational Gini")
+        ax3.legend()
+    for ax, title in ((ax2, "Absolute difference"), (ax3, "Relative difference")):
+        ax.set_title(f"{title} across {len(ranking)} {by}s\n({measure} per year)", fontsize=10)
         ax.set_xlabel("year")
         ax.xaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
@@ -433,13 +607,70 @@ def _fig_network(G: nx.Graph, nd: pd.DataFrame, summary: pd.DataFrame, nodes: st
 
 
 # ======================================================================== countries
-def _paper_countries(store: Store, years: tuple[int, int] | None) -> pd.DataFrame:
+def split_affiliations(text: Any) -> list[str]:
+    """The items of a stored affiliation text: a Python / JSON list (``"['MIT', 'a@b.edu']"``,
+    the arXiv 2023 listing) or free text split on ``;``, ``|`` and new lines (DeepDiveAI
+    "Affiliations"). Unparsable list text is split as free text."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    t = text.strip()
+    if t.startswith("[") and t.endswith("]"):
+        import ast
+        import json
+
+        for parse in (json.loads, ast.literal_eval):
+            try:
+                v = parse(t)
+            except (ValueError, SyntaxError, TypeError):
+                continue
+            if isinstance(v, list):
+                return [str(x).strip() for x in v if str(x).strip()]
+    return [x.strip() for x in re.split(r"[;|\n]", t) if x.strip()]
+
+
+def parsed_paper_countries(store: Store, years: tuple[int, int] | None) -> pd.DataFrame:
+    """``document, year, country, source``: countries parsed by
+    :func:`innograph.analysis.regions.country_of` from each paper's ``affiliations_text``
+    items (``source='affiliations'``) and from the names of its institutions, document-level
+    and through its authors (``source='institution'``)."""
+    from ..analysis.regions import country_of
+
+    rows: list[tuple[Any, Any, str, str]] = []
+    t = read_frame(store, "paper_affiliations_text", years)
+    for d, y, text in zip(t["document"], t["year"], t["text"]):
+        for item in split_affiliations(text):
+            c = country_of(item)
+            if c:
+                rows.append((d, y, c, "affiliations"))
+    inst = pd.concat([read_frame(store, "paper_institutions", years),
+                      read_frame(store, "paper_author_institutions", years)],
+                     ignore_index=True).drop_duplicates(["document", "actor"])
+    cache: dict[str, str | None] = {}
+    for d, y, name in zip(inst["document"], inst["year"], inst["name"]):
+        if isinstance(name, str):
+            c = cache[name] if name in cache else cache.setdefault(name, country_of(name))
+            if c:
+                rows.append((d, y, c, "institution"))
+    f = pd.DataFrame(rows, columns=["document", "year", "country", "source"])
+    return f.drop_duplicates(["document", "country", "source"]).reset_index(drop=True)
+
+
+def _paper_countries(store: Store, years: tuple[int, int] | None,
+                     countries: str = "both") -> pd.DataFrame:
     """``document, year, country, position`` from institutions (position null) and from
-    the authors (their own country, and their institutions' countries)."""
-    parts = [read_frame(store, "paper_institution_countries", years).assign(position=np.nan),
-             read_frame(store, "paper_author_institution_countries", years),
-             read_frame(store, "paper_author_countries", years)]
+    the authors (their own country, and their institutions' countries): the graph's
+    LOCATED_IN edges (``countries='graph'``), the countries parsed from the affiliation
+    text and institution names (``'affiliations'``, position null), or both (default)."""
+    if countries not in ("graph", "affiliations", "both"):
+        raise BadInputError(f"--countries must be graph, affiliations or both, not {countries!r}")
     cols = ["document", "year", "country", "position"]
+    parts = []
+    if countries in ("graph", "both"):
+        parts += [read_frame(store, "paper_institution_countries", years).assign(position=np.nan),
+                  read_frame(store, "paper_author_institution_countries", years),
+                  read_frame(store, "paper_author_countries", years)]
+    if countries in ("affiliations", "both"):
+        parts.append(parsed_paper_countries(store, years).assign(position=np.nan))
     f = pd.concat([p[cols] for p in parts], ignore_index=True)
     f["position"] = pd.to_numeric(f["position"], errors="coerce")
     return f.drop_duplicates().reset_index(drop=True)
@@ -460,7 +691,9 @@ def analyze_countries(store: Store, out: str | Path = ".",
                       years: tuple[int, int] | None = None, top: int | None = 30,
                       counting: Literal["full", "fractional"] = "full",
                       topics: Literal["keyword", "category"] = "keyword",
-                      top_topics: int = 10) -> AnalysisResult:
+                      top_topics: int = 10,
+                      countries: Literal["graph", "affiliations", "both"] = "both",
+                      top_series: int = 10, top_list: int = 30) -> AnalysisResult:
     """Country indicators of papers (IFF report §I–V).
 
     A paper's countries are those of its institutions and of its authors (and of the
@@ -477,9 +710,19 @@ def analyze_countries(store: Store, out: str | Path = ".",
     Writes ``countries.csv``, ``countries_flows.csv``, ``countries_topics.csv``,
     ``countries.png`` (bars: papers, per million, Z) and ``countries_flows.png`` (flow
     diagram) into ``out``.
+
+    Issue 16 additions: ``countries`` picks where a paper's countries come from (graph
+    LOCATED_IN edges, :func:`parsed_paper_countries` from the affiliation text and
+    institution names, or both, default); the patent side (:func:`patent_country_tables`:
+    ``countries_patents.csv`` patents per applicant country and per million,
+    ``countries_holders.csv`` the ``top_list`` applicants by patents); the country–year
+    series of papers and patents (``countries_years.csv`` long, ``countries_years.png``
+    lines of the ``top_series`` countries, IFF report Fig. 2-1); the ``top_list`` journals
+    (``countries_journals.csv``: papers, impact, Table 2) and institutions
+    (``countries_institutions.csv``: papers, country).
     """
     pop = population if isinstance(population, pd.DataFrame) else load_population(population)
-    pc = _paper_countries(store, years)
+    pc = _paper_countries(store, years, countries)
     imp = read_frame(store, "paper_impact", years)[["document", "cited", "impact"]]
     imp = imp.drop_duplicates("document")
     ind = an.country_indicators(pc.merge(imp, on="document", how="left"), population=pop,
@@ -499,10 +742,145 @@ def analyze_countries(store: Store, out: str | Path = ".",
     _write_csv(shares, out_p / "countries_topics.csv", files)
     _save(_fig_countries(ind), out_p / "countries.png", files)
     _save(_fig_flows(flows), out_p / "countries_flows.png", files)
+    patents, holders, pat_c = patent_country_tables(store, years, pop, top_list)
+    series = country_year_series(pc, pat_c)
+    journals = top_journals(read_frame(store, "paper_venues", years), top_list)
+    insts = top_institutions(store, years, top_list)
+    _write_csv(patents, out_p / "countries_patents.csv", files)
+    _write_csv(holders, out_p / "countries_holders.csv", files)
+    _write_csv(series, out_p / "countries_years.csv", files)
+    _write_csv(journals, out_p / "countries_journals.csv", files)
+    _write_csv(insts, out_p / "countries_institutions.csv", files)
+    _save(_fig_country_years(series, top_series), out_p / "countries_years.png", files)
+    n_papers = int(read_frame(store, "papers_in_years", years)["document"].nunique())
+    z_note = ""
+    if len(ind) and ind["z"].isna().all():
+        has_c = ind["mean_cited"].notna().sum() >= 2
+        has_i = ind["mean_impact"].notna().sum() >= 2
+        z_note = ("Z blank: " + ", ".join(
+            x for x, ok in (("no citation counts (Paper.cited)", has_c),
+                            ("no venue impact (innograph load venues FILE)", has_i)) if not ok)
+                  or "Z blank: fewer than two distinct values")
     summary = {"countries": len(ind), "papers": int(pc["document"].nunique()),
-               "flows": len(flows)}
-    return AnalysisResult({"countries": ind, "flows": flows, "topics": shares}, files,
+               "papers_in_store": n_papers, "flows": len(flows),
+               "patents": int(pat_c["document"].nunique()) if len(pat_c) else 0,
+               "patent_countries": len(patents), "journals": len(journals),
+               "institutions": len(insts)}
+    if z_note:
+        summary["z_note"] = z_note
+    return AnalysisResult({"countries": ind, "flows": flows, "topics": shares,
+                           "patents": patents, "holders": holders, "years": series,
+                           "journals": journals, "institutions": insts}, files,
                           summary, main="countries")
+
+
+def patent_country_tables(store: Store, years: tuple[int, int] | None, pop: pd.DataFrame,
+                          top: int = 30) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The patent side of the country indicators.
+
+    A patent's countries are its applicants' countries (LOCATED_IN); a patent of applicants
+    in two countries counts for both (full counting). Returns ``(patents, holders, frame)``:
+    ``patents`` = ``rank, country, name, documents, population, per_million`` (documents =
+    patents, per million population, from :func:`~innograph.graph.analytics.country_indicators`);
+    ``holders`` = ``rank, actor, name, country, patents`` for the ``top`` applicants by
+    distinct patents (ties by name); ``frame`` = ``document, year, country`` rows.
+    """
+    pa_c = read_frame(store, "patent_applicant_countries", years)
+    frame = pa_c[["document", "year", "country"]].dropna(subset=["country"]).drop_duplicates()
+    ind = an.country_indicators(frame, population=pop)
+    names = dict(zip(pop["code"].astype(str).str.upper(), pop.get("name", pop["code"])))
+    patents = ind[["rank", "country", "documents", "population", "per_million"]].copy()
+    patents.insert(2, "name", [names.get(str(c).upper(), "") for c in patents["country"]])
+    apps = read_frame(store, "patent_applicants", years)
+    cols = ["rank", "actor", "name", "country", "patents"]
+    if apps.empty:
+        return patents, pd.DataFrame(columns=cols), frame
+    h = apps.groupby("actor").agg(name=("name", "first"), patents=("document", "nunique"))
+    ctry = (pa_c.dropna(subset=["country"]).sort_values("country").groupby("actor")["country"]
+            .agg(lambda s: ";".join(dict.fromkeys(s))))
+    h["country"] = ctry.reindex(h.index)
+    h = h.reset_index()
+    h["_n"] = h["name"].astype(str)
+    h = h.sort_values(["patents", "_n", "actor"], ascending=[False, True, True]).head(top)
+    h.insert(0, "rank", np.arange(1, len(h) + 1))
+    return patents, h[cols].reset_index(drop=True), frame
+
+
+def country_year_series(paper_countries: pd.DataFrame,
+                        patent_countries: pd.DataFrame) -> pd.DataFrame:
+    """``kind, country, year, documents``: distinct papers / patents per country and year
+    (full counting), sorted by kind, country, year (IFF report Fig. 2-1)."""
+    parts = []
+    for kind, f in (("paper", paper_countries), ("patent", patent_countries)):
+        g = f.dropna(subset=["country", "year"]).drop_duplicates(["document", "country"])
+        if len(g):
+            c = g.groupby(["country", "year"])["document"].nunique().rename("documents")
+            parts.append(c.reset_index().assign(kind=kind))
+    cols = ["kind", "country", "year", "documents"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)[cols]
+    out["year"] = out["year"].astype(int)
+    return out.sort_values(["kind", "country", "year"]).reset_index(drop=True)
+
+
+def top_journals(venues: pd.DataFrame, top: int = 30) -> pd.DataFrame:
+    """``rank, venue, papers, impact``: venues by distinct papers (ties by name), with the
+    venue impact loaded by ``innograph load venues`` (IFF report Table 2)."""
+    cols = ["rank", "venue", "papers", "impact"]
+    v = venues.dropna(subset=["venue"])
+    if v.empty:
+        return pd.DataFrame(columns=cols)
+    g = v.groupby("venue").agg(papers=("document", "nunique"), impact=("impact", "first"))
+    g = g.reset_index().sort_values(["papers", "venue"], ascending=[False, True]).head(top)
+    g.insert(0, "rank", np.arange(1, len(g) + 1))
+    return g[cols].reset_index(drop=True)
+
+
+def top_institutions(store: Store, years: tuple[int, int] | None,
+                     top: int = 30) -> pd.DataFrame:
+    """``rank, institution, name, papers, country``: institutions by distinct papers
+    (document-level and through the authors; ties by name); ``country`` from LOCATED_IN,
+    else parsed from the name (:func:`~innograph.analysis.regions.country_of`)."""
+    from ..analysis.regions import country_of
+
+    cols = ["rank", "institution", "name", "papers", "country"]
+    f = _actor_frame(store, "paper", years)
+    if f.empty:
+        return pd.DataFrame(columns=cols)
+    g = f.groupby("actor").agg(name=("name", "first"), papers=("document", "nunique"))
+    g = g.reset_index().rename(columns={"actor": "institution"})
+    g["_n"] = g["name"].astype(str)
+    g = g.sort_values(["papers", "_n", "institution"], ascending=[False, True, True]).head(top)
+    c = _actor_countries(store, "paper", years).sort_values("country")
+    known = c.groupby("actor")["country"].agg(lambda s: ";".join(dict.fromkeys(s)))
+    g["country"] = [known.get(i) or country_of(n if isinstance(n, str) else None)
+                    for i, n in zip(g["institution"], g["name"])]
+    g.insert(0, "rank", np.arange(1, len(g) + 1))
+    return g[cols].reset_index(drop=True)
+
+
+def _fig_country_years(series: pd.DataFrame, top: int = 10) -> Figure:
+    fig = Figure(figsize=(13, 4.8))
+    axes = fig.subplots(1, 2)
+    for ax, kind in zip(axes, ("paper", "patent")):
+        s = series[series["kind"] == kind]
+        ax.set_title(f"{kind}s per year, top {top} countries")
+        ax.set_xlabel("year")
+        ax.set_ylabel(f"{kind}s")
+        if s.empty:
+            ax.text(0.5, 0.5, f"no {kind}s with a country", ha="center", va="center",
+                    transform=ax.transAxes)
+            continue
+        tot = s.groupby("country")["documents"].sum()
+        keep = sorted(tot.index, key=lambda c: (-tot[c], str(c)))[:top]
+        for c in keep:
+            x = s[s["country"] == c].sort_values("year")
+            ax.plot(x["year"], x["documents"], "o-", label=str(c), markersize=3)
+        ax.legend(fontsize=7, ncol=2)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.tight_layout()
+    return fig
 
 
 def _fig_countries(ind: pd.DataFrame) -> Figure:

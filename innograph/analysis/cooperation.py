@@ -1,0 +1,130 @@
+"""Typed industry–university–research cooperation per region (cooperation paper, Table 1).
+
+Pure: a frame of (patent, applicant) rows in, tables out. The pipeline
+(``innograph.pipeline.analyze.analyze_cooperation`` with ``types=True``) builds the frame
+from the store, typing each applicant with :func:`innograph.analysis.applicants.applicant_type`
+and placing it with :func:`innograph.analysis.regions.region_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..graph import analytics as an
+from .applicants import COOPERATION_TYPES, patent_category
+
+__all__ = ["CATEGORIES", "patent_categories", "typed_cooperation_table",
+           "differences_over_units", "overall_row"]
+
+#: Every category a patent can fall in (:func:`~innograph.analysis.applicants.patent_category`).
+CATEGORIES = ("individual", "foreign", "single", "same-kind") + COOPERATION_TYPES
+
+
+def patent_categories(frame: pd.DataFrame, document: str = "document", actor: str = "actor",
+                      type_: str = "type", foreign: str = "foreign") -> pd.Series:
+    """The category of each patent (index: document) from its distinct applicants' types and
+    foreign flags (one row per (document, actor); repeated pairs counted once)."""
+    f = frame.drop_duplicates([document, actor])
+    return f.groupby(document, sort=True).apply(
+        lambda g: patent_category(list(g[type_]), list(g[foreign].fillna(False).astype(bool))),
+        include_groups=False).rename("category")
+
+
+def typed_cooperation_table(frame: pd.DataFrame, units: Sequence[Any],
+                            year: str | None = None, document: str = "document",
+                            actor: str = "actor", unit: str = "unit", type_: str = "type",
+                            foreign: str = "foreign") -> pd.DataFrame:
+    r"""Per unit (and year): patents, co-applied patents, IUR cooperation by type, degree.
+
+    A patent counts for every unit one of its applicants is in (whole counting; a patent
+    of a Beijing university and a Tianjin company counts once for each). Columns:
+
+    - ``documents``: patents with an applicant in the unit (the paper's "number of invention
+      patents");
+    - ``co_documents``: those with two or more distinct applicants;
+    - ``individual``, ``foreign``: set apart (an individual applicant; an applicant outside
+      the units studied), as the paper does before counting cooperation;
+    - ``I-U``, ``I-R``, ``U-R``, ``I-U-R``: IUR cooperative patents by type, and ``iur``
+      their sum (the paper's "number of co-invention patents");
+    - ``degree`` = ``iur`` / ``documents`` (:func:`~innograph.graph.analytics.cooperation_degree`;
+      nan for a unit without patents).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per (document, actor) with the actor's ``unit`` (null when unknown or
+        foreign), ``type`` (applicant type) and ``foreign`` (bool), and ``year`` when given.
+    units : sequence
+        The fixed list of units: every one gets a row (zeros shown), in this order; rows
+        of units not listed are dropped (their patents are foreign by definition).
+    year : str or None
+        Year column: one row per (unit, year) for every year present.
+
+    Returns
+    -------
+    DataFrame
+        ``unit, [year,] documents, co_documents, individual, foreign, I-U, I-R, U-R, I-U-R,
+        iur, degree``.
+    """
+    counts = ["documents", "co_documents", "individual", "foreign", *COOPERATION_TYPES, "iur"]
+    keys = [unit] + ([year] if year else [])
+    cols = keys + counts + ["degree"]
+    units = list(units)
+    years: list[Any] = sorted(frame[year].dropna().unique()) if year and len(frame) else []
+    idx = (pd.MultiIndex.from_product([units, years], names=keys) if year
+           else pd.Index(units, name=unit))
+    if frame.empty:
+        out = pd.DataFrame(0, index=idx, columns=counts).reset_index()
+    else:
+        f = frame.drop_duplicates([document, actor])
+        cat = patent_categories(f, document, actor, type_, foreign)
+        n_act = f.groupby(document)[actor].nunique()
+        u = f.dropna(subset=[unit])
+        u = u[u[unit].isin(units)]
+        if year:
+            u = u.dropna(subset=[year])
+        u = u.drop_duplicates([document] + keys)
+        u = u.assign(_cat=u[document].map(cat), _n=u[document].map(n_act))
+        g = u.groupby(keys, sort=False)
+        out = pd.DataFrame({"documents": g[document].nunique(),
+                            "co_documents": g["_n"].apply(lambda s: int((s >= 2).sum()))})
+        for c in ("individual", "foreign", *COOPERATION_TYPES):
+            out[c] = g["_cat"].apply(lambda s, c=c: int((s == c).sum()))
+        out["iur"] = out[list(COOPERATION_TYPES)].sum(axis=1)
+        out = out.reindex(idx).fillna(0).astype(int).reset_index()
+    out["degree"] = an.cooperation_degree(out["iur"].to_numpy(), out["documents"].to_numpy())
+    return out[cols]
+
+
+def differences_over_units(per_year: pd.DataFrame, units: Iterable[Any],
+                           years: Iterable[int], value: str = "iur") -> pd.DataFrame:
+    """Range, sample std, CV and locational Gini of ``value`` over the fixed units, per
+    year (units without patents count as 0): :func:`~innograph.graph.analytics.regional_differences`."""
+    return an.regional_differences(per_year, value=value, units=list(units), years=list(years))
+
+
+def overall_row(table: pd.DataFrame, frame: pd.DataFrame, units: Sequence[Any],
+                document: str = "document", actor: str = "actor", unit: str = "unit",
+                type_: str = "type", foreign: str = "foreign") -> dict[str, Any]:
+    """The ``(all)`` row over **distinct** patents with an applicant in one of the units
+    (a patent of two provinces counts once here, once per province above)."""
+    f = frame.drop_duplicates([document, actor])
+    docs = f[f[unit].isin(list(units))][document].unique()
+    g = f[f[document].isin(docs)]
+    if not len(docs):
+        row = {c: 0 for c in table.columns if c not in (unit, "degree", "rank")}
+        return {unit: "(all)", **row, "degree": np.nan}
+    cat = patent_categories(g, document, actor, type_, foreign)
+    n_act = g.groupby(document)[actor].nunique()
+    row = {unit: "(all)", "documents": len(docs), "co_documents": int((n_act >= 2).sum()),
+           "individual": int((cat == "individual").sum()),
+           "foreign": int((cat == "foreign").sum())}
+    for c in COOPERATION_TYPES:
+        row[c] = int((cat == c).sum())
+    row["iur"] = sum(row[c] for c in COOPERATION_TYPES)
+    row["degree"] = an.cooperation_degree(row["iur"], row["documents"])
+    return row
