@@ -208,6 +208,40 @@ def load_csv(path: Path = typer.Argument(..., help="Any CSV / TSV / JSON-lines f
               rejects, strict, batch)
 
 
+@load_app.command("venues")
+def load_venues_cmd(path: Path = typer.Argument(..., help="CSV/TSV: name and/or ISSN, impact"),
+                    db: Optional[str] = DbOption, rejects: Path = RejectsOption,
+                    strict: bool = StrictOption) -> None:
+    """Venue impact factors onto the store's Venue nodes (by ISSN, else by name), for the
+    composite Z of `analyze countries`. Unmatched rows are listed, not created.
+
+    Example: innograph load venues jcr-2022.csv
+    """
+    from .loaders.records import RejectLog
+    from .pipeline.venues import load_venues
+
+    log = RejectLog(rejects)
+    try:
+        with _open(db) as store:
+            s = load_venues(store, path, log)
+    except InnographError as e:
+        _fail(e)
+    console.print(f"venue rows {s['rows']}: matched by ISSN {s['matched_by_issn']}, by name "
+                  f"{s['matched_by_name']}, unmatched {s['unmatched']}; venues updated "
+                  f"{s['venues_updated']}; rejected {s['rejected']}")
+    if s["unmatched_names"]:
+        console.print("unmatched (first 20): " + "; ".join(s["unmatched_names"]))
+    if s["clashes"]:
+        console.print("[yellow]several rows matched[/yellow] (the last row won): "
+                      + "; ".join(s["clashes"]))
+    if log.count:
+        console.print(f"[yellow]{log.count} rows rejected[/yellow] → {rejects}")
+        for r in log.samples[:5]:
+            console.print(f"  {r.message()}")
+    if (strict and log.count) or (s["rows"] == 0 and log.count):
+        raise typer.Exit(1)
+
+
 # ---------------------------------------------------------------- export / stats
 @app.command("export")
 def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs"),
@@ -828,12 +862,16 @@ def _show(res: Any, fmt: str, names: list[tuple[str, str, Optional[int]]]) -> No
 
 @analyze_app.command("cooperation")
 def analyze_cooperation_cmd(
-    by: str = typer.Option("region", "--by", help="region | country"),
+    by: str = typer.Option("region", "--by", help="region | country | province (31 mainland "
+                           "Chinese) | state (US)"),
+    types: bool = typer.Option(False, "--types", help="with --by province|state: applicant "
+                               "types and I-U / I-R / U-R / I-U-R cooperation"),
     years: Optional[str] = typer.Option(None, "--years", help="A-B (e.g. 2012-2021) or one year"),
     documents: str = typer.Option("patent", "--documents",
                                   help="patent (applicants) | paper (institutions)"),
     measure: str = typer.Option("co_documents", "--measure",
-                                help="what the differences measure: co_documents | documents | degree"),
+                                help="what the differences measure: co_documents | documents "
+                                "| degree | iur (default iur with --types)"),
     out_dir: Path = typer.Option(Path("analysis"), "--out", help="folder for CSV + PNG"),
     fmt: str = typer.Option("table", "--format", help="table | csv | json"),
     db: Optional[str] = DbOption,
@@ -842,17 +880,22 @@ def analyze_cooperation_cmd(
     sample std, coefficient of variation and locational Gini across regions per year.
 
     Example: innograph analyze cooperation --by region --years 2012-2021 --out results
+    Example: innograph analyze cooperation --by province --types --years 2012-2021
     """
     from .pipeline.analyze import analyze_cooperation, parse_years
 
     try:
         with _open(db, read_only=True) as store:
             res = analyze_cooperation(store, by=by, years=parse_years(years), out=out_dir,
-                                      documents=documents, measure=measure)
+                                      documents=documents, measure=measure, types=types)
     except InnographError as e:
         _fail(e)
     _show(res, fmt, [("ranking", f"cooperation degree by {by}", None),
                      ("differences", f"differences across {by}s per year", None)])
+    if "applicants" in res.tables:
+        s = res.summary
+        console.print(f"applicants {s['applicants']}: placed in a {by} {s['applicants_placed']}, "
+                      f"foreign {s['applicants_foreign']}, types {s['applicant_types']}")
 
 
 @analyze_app.command("network")
@@ -901,13 +944,20 @@ def analyze_countries_cmd(
     top: int = typer.Option(30, "--top", help="countries kept (Z is min-max over these)"),
     counting: str = typer.Option("full", "--counting", help="full | fractional"),
     topics: str = typer.Option("keyword", "--topics", help="keyword | category (arXiv)"),
+    countries: str = typer.Option("both", "--countries", help="a paper's countries from: graph "
+                                  "(LOCATED_IN) | affiliations (parsed text and names) | both"),
+    top_list: int = typer.Option(30, "--top-list", help="rows of the holders, journals and "
+                                 "institutions tables"),
+    top_series: int = typer.Option(10, "--top-series", help="countries drawn in the "
+                                   "country-year plot"),
     out_dir: Path = typer.Option(Path("analysis"), "--out", help="folder for CSV + PNG"),
     fmt: str = typer.Option("table", "--format", help="table | csv | json"),
     db: Optional[str] = DbOption,
 ) -> None:
     """Papers per country, per million population, mean citations, mean venue impact,
     composite Z = 0.5·minmax(citations) + 0.5·minmax(impact); co-authorship flows from the
-    first author's country; topic shares.
+    first author's country; topic shares; patents per applicant country and per million,
+    top holders, country-year series, top journals and institutions.
 
     Example: innograph analyze countries --years 2015-2024 --out results
     """
@@ -917,11 +967,18 @@ def analyze_countries_cmd(
         with _open(db, read_only=True) as store:
             res = analyze_countries(store, out=out_dir, population=population,
                                     years=parse_years(years), top=top, counting=counting,
-                                    topics=topics)
+                                    topics=topics, countries=countries, top_list=top_list,
+                                    top_series=top_series)
     except InnographError as e:
         _fail(e)
     _show(res, fmt, [("countries", "country indicators", None),
-                     ("flows", "co-authorship flows (first author → co-authors)", 20)])
+                     ("flows", "co-authorship flows (first author → co-authors)", 20),
+                     ("patents", "patents per applicant country", None),
+                     ("holders", "top patent holders", 10),
+                     ("journals", "top journals", 10),
+                     ("institutions", "top institutions", 10)])
+    if res.summary.get("z_note"):
+        console.print(f"[yellow]{res.summary['z_note']}[/yellow]")
 
 
 @analyze_app.command("cooccurrence")

@@ -79,7 +79,9 @@ _LEGAL_ZH = re.compile(r"公司|集团|有限|股份|株式会社")
 _LEGAL_EN = re.compile(
     r"(?<![\w])(?:Inc|Corp|Corporation|Co|Company|Ltd|Limited|LLC|L\.L\.C|LLP|L\.P|GmbH|"
     r"S\.A|S\.A\.S|S\.p\.A|B\.V|N\.V|plc|K\.K|Kabushiki\s+Kaisha|"
-    r"A/S|Pty|S\.r\.l|Srl)(?:\.|(?![\w]))", re.IGNORECASE)
+    r"A/S|Pty|S\.r\.l|Srl|Aktiebolag|Aktiengesellschaft|Soci[ée]t[ée]\s+anonyme|"
+    r"Soci[ée]t[ée]\s+par\s+actions\s+simplifi[ée]e|Kabushikigaisha)(?:\.|(?![\w]))",
+    re.IGNORECASE)
 # short legal forms only in their own capitals ("AG", not "ag")
 _LEGAL_EN_CS = re.compile(r"(?<![\w])(?:AG|SA|SAS|SpA|BV|NV|KK|Oy|AB|SE)(?![\w])")
 _RES_ZH = re.compile(r"研究院|研究所|科学院|研究中心|实验室")

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..graph import analytics as an
-from .applicants import COOPERATION_TYPES, patent_category
+from .applicants import (COOPERATION_TYPES, ENTERPRISE, INDIVIDUAL, RESEARCH, UNIVERSITY,
+                         patent_category)  # noqa: F401  (patent_category: the rule restated)
 
 __all__ = ["CATEGORIES", "patent_categories", "typed_cooperation_table",
            "differences_over_units", "overall_row"]
@@ -27,11 +28,26 @@ CATEGORIES = ("individual", "foreign", "single", "same-kind") + COOPERATION_TYPE
 def patent_categories(frame: pd.DataFrame, document: str = "document", actor: str = "actor",
                       type_: str = "type", foreign: str = "foreign") -> pd.Series:
     """The category of each patent (index: document) from its distinct applicants' types and
-    foreign flags (one row per (document, actor); repeated pairs counted once)."""
+    foreign flags (one row per (document, actor); repeated pairs counted once): the rule of
+    :func:`~innograph.analysis.applicants.patent_category`, vectorised."""
     f = frame.drop_duplicates([document, actor])
-    return f.groupby(document, sort=True).apply(
-        lambda g: patent_category(list(g[type_]), list(g[foreign].fillna(False).astype(bool))),
-        include_groups=False).rename("category")
+    if f.empty:
+        return pd.Series([], dtype=object, name="category", index=pd.Index([], name=document))
+    t = f[type_]
+    flags = pd.DataFrame({
+        document: f[document].to_numpy(),
+        "ind": (t == INDIVIDUAL).to_numpy(),
+        "fr": f[foreign].fillna(False).astype(bool).to_numpy(),
+        "i": (t == ENTERPRISE).to_numpy(), "u": (t == UNIVERSITY).to_numpy(),
+        "r": (t == RESEARCH).to_numpy(), "n": 1})
+    g = flags.groupby(document, sort=True).agg(
+        {"ind": "any", "fr": "any", "i": "any", "u": "any", "r": "any", "n": "sum"})
+    i, u, r = g["i"], g["u"], g["r"]
+    # the order of patent_category: individual, foreign, single, then the IUR types
+    cat = np.select(
+        [g["ind"], g["fr"], g["n"] < 2, i & u & r, i & u, i & r, u & r],
+        ["individual", "foreign", "single", "I-U-R", "I-U", "I-R", "U-R"], "same-kind")
+    return pd.Series(cat, index=g.index, name="category")
 
 
 def typed_cooperation_table(frame: pd.DataFrame, units: Sequence[Any],

@@ -28,7 +28,8 @@ Three questions, strings in and codes out, no store:
   with the country: "Dept. X, Univ. Y, Paris, France").
 
 Ambiguities resolved by rule (documented, tested): ``Georgia`` alone is the country (GE),
-``Georgia Institute of Technology`` / ``Georgia Tech`` / ``University of Georgia`` are US;
+``Georgia Institute of Technology`` / ``Georgia Tech`` / ``Georgia State`` / ``University of
+Georgia`` are US;
 ``New Mexico`` is the US state, not Mexico; ``Cambridge`` and ``London`` are read as the
 UK cities only through ``University of Cambridge`` / ``London`` (a Canadian London must
 say Canada or Ontario); ``Jersey`` alone is the Channel island (JE), ``New Jersey`` the state.
@@ -166,7 +167,7 @@ COUNTRY_VARIANTS: dict[str, str] = {
 CITIES: dict[str, str] = {
     "New York": "US", "NYC": "US", "Boston": "US", "Chicago": "US", "Los Angeles": "US",
     "San Francisco": "US", "Seattle": "US", "Pittsburgh": "US", "Philadelphia": "US",
-    "Atlanta": "US", "Houston": "US", "San Diego": "US", "Palo Alto": "US", "Berkeley": "US",
+    "Atlanta": "US", "Houston": "US", "Denver": "US", "Miami": "US", "Dallas": "US", "San Diego": "US", "Palo Alto": "US", "Berkeley": "US",
     "Princeton": "US", "Ann Arbor": "US", "Austin": "US", "Mountain View": "US",
     "Redmond": "US", "Jersey City": "US", "Menlo Park": "US", "Baltimore": "US", "Evanston": "US",
     "London": "GB", "Oxford": "GB", "Edinburgh": "GB", "Manchester": "GB", "Glasgow": "GB",
@@ -194,7 +195,12 @@ INSTITUTIONS: dict[str, str] = {
     "Princeton University": "US", "Columbia University": "US", "Cornell": "US",
     "Johns Hopkins": "US", "Duke University": "US", "Purdue": "US", "UCLA": "US",
     "UC Berkeley": "US", "George Mason University": "US", "Georgia Institute of Technology": "US",
-    "Georgia Tech": "US", "University of Georgia": "US", "Northwestern University": "US",
+    "Georgia Tech": "US", "University of Georgia": "US", "Georgia State": "US",
+    "Georgia Southern": "US", "UC Davis": "US", "UC Irvine": "US", "UC San Diego": "US",
+    "UC Santa Barbara": "US", "UC Santa Cruz": "US", "UC Riverside": "US", "UCSD": "US",
+    "Stony Brook": "US", "Brown University": "US", "Drexel": "US",
+    "University of Rochester": "US", "Southern Methodist University": "US",
+    "Auburn University": "US", "Northwestern University": "US",
     "Rice University": "US", "Vanderbilt": "US", "NYU": "US", "Federal Reserve": "US",
     "Tsinghua": "CN", "Peking University": "CN", "Fudan": "CN", "Zhejiang University": "CN",
     "USTC": "CN", "Chinese Academy of Sciences": "CN", "Renmin University": "CN",
