@@ -265,10 +265,11 @@ def _find(text: str, index: dict[str, str], latin: re.Pattern[str]) -> list[tupl
     """(start, end, value) of every mention: CJK terms as substrings, Latin as words."""
     hits = [(m.start(), m.end(), index[_norm(m.group(0)).casefold()])
             for m in latin.finditer(text)]
-    for term, value in index.items():
-        if _is_cjk(term):
-            for m in re.finditer(re.escape(term), text):
-                hits.append((m.start(), m.end(), value))
+    if _is_cjk(text):
+        for term, value in index.items():
+            if _is_cjk(term):
+                for m in re.finditer(re.escape(term), text):
+                    hits.append((m.start(), m.end(), value))
     # a CJK hit inside a longer CJK hit (山西 inside nothing, 蒙古 inside 内蒙古) is dropped
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     out: list[tuple[int, int, str]] = []
@@ -364,6 +365,11 @@ def _country_index() -> tuple[dict[str, tuple[int, str]], re.Pattern[str]]:
     return idx, _latin_regex([t for t in idx if not _is_cjk(t)])
 
 
+@lru_cache(maxsize=1)
+def _cjk_terms() -> tuple[tuple[str, tuple[int, str]], ...]:
+    return tuple((t, v) for t, v in _country_index()[0].items() if _is_cjk(t))
+
+
 def email_country(text: str | None) -> str | None:
     """Country of the last e-mail address in ``text`` from its top-level domain
     (``.edu``/``.gov``/``.mil`` → US, ``.uk`` → GB, two-letter → that code unless used
@@ -398,8 +404,8 @@ def country_of(text: str | None) -> str | None:
     bare = _EMAIL.sub(" ", t)  # "liang.chen@zju.edu.cn" names no city or country in words
     t, full = bare, t
     hits = [idx[_norm(m.group(0)).casefold()] for m in rx.finditer(t)]
-    for term, value in idx.items():
-        if _is_cjk(term) and term in t:
+    for term, value in _cjk_terms():
+        if term in t:
             hits.append(value)
     if re.search(r"(?<![\w.])US(?![\w])", t):  # "US" only as an upper-case word
         hits.append((0, "US"))
