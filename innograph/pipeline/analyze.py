@@ -310,6 +310,13 @@ def _fig_cooperation(ranking: pd.DataFrame, diffs: pd.DataFrame, by: str,
     ax1.set_xlabel("cooperation degree (%)")
     ax1.set_title(f"Cooperation degree by {by}")
     ax1.tick_params(axis="y", labelsize=7)
+    _plot_differences(ax2, ax3, diffs, f"{by}s", f"{measure} per {by} and year")
+    fig.tight_layout()
+    return fig
+
+
+def _plot_differences(ax2: Any, ax3: Any, diffs: pd.DataFrame, across: str, what: str) -> None:
+    """Range and sample std (absolute), CV and locational Gini (relative) per year."""
     if len(diffs):
         ax2.plot(diffs["year"], diffs["range"], "o-", label="range")
         ax2.plot(diffs["year"], diffs["std"], "s-", label="sample std")
@@ -318,11 +325,9 @@ def _fig_cooperation(ranking: pd.DataFrame, diffs: pd.DataFrame, by: str,
         ax3.plot(diffs["year"], diffs["gini"], "s-", label="locational Gini")
         ax3.legend()
     for ax, title in ((ax2, "Absolute difference"), (ax3, "Relative difference")):
-        ax.set_title(f"{title} across {by}s\n({measure} per {by} and year)", fontsize=10)
+        ax.set_title(f"{title} across {across}\n({what})", fontsize=10)
         ax.set_xlabel("year")
         ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.tight_layout()
-    return fig
 
 
 # ============================================================ typed cooperation (issue 16)
@@ -461,17 +466,7 @@ def _fig_cooperation_typed(ranking: pd.DataFrame, diffs: pd.DataFrame, by: str,
         ax1.set_xlabel("cooperation degree (%)")
         ax1.set_title(f"Cooperation degree by {by}")
     ax1.tick_params(axis="y", labelsize=7)
-    if len(diffs):
-        ax2.plot(diffs["year"], diffs["range"], "o-", label="range")
-        ax2.plot(diffs["year"], diffs["std"], "s-", label="sample std")
-        ax2.legend()
-        ax3.plot(diffs["year"], diffs["cv"], "o-", label="coefficient of variation")
-        ax3.plot(diffs["year"], diffs["gini"], "s-", label="locational Gini")
-        ax3.legend()
-    for ax, title in ((ax2, "Absolute difference"), (ax3, "Relative difference")):
-        ax.set_title(f"{title} across {len(ranking)} {by}s\n({measure} per year)", fontsize=10)
-        ax.set_xlabel("year")
-        ax.xaxis.get_major_locator().set_params(integer=True)
+    _plot_differences(ax2, ax3, diffs, f"{len(ranking)} {by}s", f"{measure} per year")
     fig.tight_layout()
     return fig
 
