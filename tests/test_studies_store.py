@@ -308,3 +308,16 @@ def test_real_arxiv_2023_countries_through_loader_and_cli(tmp_path):
     assert years[years["kind"] == "paper"].set_index("country").loc["US", "documents"] == \
         dict(top)["US"]  # one year (2023) in the file
     assert (out / "countries_years.png").stat().st_size > 5_000
+
+
+def test_arxiv_affiliations_variant_keeps_the_raw_list():
+    p = SHARED_DATA / "papers" / "arxiv-2023-with-affiliations.csv"
+    if not p.exists():
+        pytest.skip(f"REAL DATA MISSING: {p} (tests read ../shared/data beside the checkout)")
+    from innograph.loaders.arxiv import read_arxiv
+
+    raw = pd.read_csv(p, dtype={"paper_id": str})["affilliations"].head(50).tolist()
+    docs = [d for d, _ in zip(read_arxiv(p), range(50))]
+    assert [d.props.get("affiliations_text") for d in docs] == [None if r == "[]" else r for r in raw]
+    assert "[]" in raw  # an empty list is stored as no text
+    assert az.split_affiliations(docs[3].props["affiliations_text"]) == ast.literal_eval(raw[3])

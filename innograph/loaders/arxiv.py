@@ -221,6 +221,13 @@ def _institutions(values: dict[str, Any]) -> list[Org]:
     return list(out.values())
 
 
+def _affiliations_text(values: dict[str, Any]) -> str | None:
+    """The raw affiliation list as given (e-mails and fragments too; an empty list is no
+    text): countries are read from it at analysis time (issue 16)."""
+    raw = _first(values, "affilliations", "affiliations")
+    return raw if raw and raw.strip() not in ("", "[]") else None
+
+
 def _with_optional(props: dict[str, Any]) -> dict[str, Any]:
     spec = schema.node(schema.PAPER)
     return {k: v for k, v in props.items() if k in spec.columns}
@@ -252,9 +259,7 @@ def _mapping(variant: str) -> ColumnMapping:
             "institutions": _institutions,
             "categories": _subject_codes,
             "authors_text": lambda v: ", ".join(split_names(_first(v, "authors"))) or None,
-            # the raw list as given (e-mails and fragments too): countries are read from it
-            # at analysis time (innograph.analysis.regions.countries_of, issue 16)
-            "affiliations_text": lambda v: _first(v, "affilliations", "affiliations"),
+            "affiliations_text": _affiliations_text,
         }, year_source="date", title_ws=True, name="arXiv (listing with affiliations)")
     if variant == "titles-terms":
         return ColumnMapping({
