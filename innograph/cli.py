@@ -35,13 +35,35 @@ DbOption = typer.Option(None, "--db", envvar="INNOGRAPH_DB",
                              "bolt:// / neo4j:// URL (Neo4j).")
 
 
+# Neo4j connection options given before the command (``innograph --database X stats``).
+_NEO4J_OPTIONS: dict[str, Any] = {}
+
+
+@app.callback()
+def _global_options(
+        database: Optional[str] = typer.Option(
+            None, "--database", envvar="INNOGRAPH_NEO4J_DATABASE",
+            help="Neo4j database name (default: the server's default database)."),
+        neo4j_tx_rows: Optional[int] = typer.Option(
+            None, "--neo4j-tx-rows", envvar="INNOGRAPH_NEO4J_TX_ROWS", min=1,
+            help="Neo4j live loads: rows per inner transaction of CALL … IN TRANSACTIONS "
+                 "(default 1000).")) -> None:
+    """Innovation knowledge graph: papers, patents and keywords as a hypergraph."""
+    _NEO4J_OPTIONS.clear()
+    if database:
+        _NEO4J_OPTIONS["database"] = database
+    if neo4j_tx_rows:
+        _NEO4J_OPTIONS["tx_rows"] = neo4j_tx_rows
+
+
 @contextmanager
 def _open(db: Optional[str], read_only: bool = False) -> Iterator[Any]:
     """Open the store, turning innograph errors into a one-line message and exit 2."""
-    from .graph.store import open_store
+    from .graph.store import is_neo4j_url, open_store, resolve_url
 
+    opts = _NEO4J_OPTIONS if is_neo4j_url(resolve_url(db)) else {}
     try:
-        store = open_store(db, read_only=read_only)
+        store = open_store(db, read_only=read_only, **opts)
     except InnographError as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None

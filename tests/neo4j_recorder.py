@@ -1,7 +1,8 @@
 """A recording stand-in for the neo4j driver: the driver boundary, not the store.
 
 It records every (query, parameters) the Neo4j store sends, in the transaction kind it was
-sent in, and answers with empty results (or canned rows), so the statements can be checked
+sent in ("write" / "read" managed transactions, "auto" for ``session.run`` auto-commit
+statements), and answers with empty results (or canned rows), so the statements can be checked
 and linted without a server.
 """
 
@@ -37,6 +38,9 @@ class _Session:
 
     def __exit__(self, *exc: object) -> None:
         pass
+
+    def run(self, query: str, parameters: dict[str, Any] | None = None, **kw: Any) -> _Result:
+        return _Tx(self.driver, "auto").run(query, parameters, **kw)
 
     def execute_write(self, fn: Callable[[_Tx], Any]) -> Any:
         return fn(_Tx(self.driver, "write"))

@@ -62,6 +62,14 @@ def _record_everything() -> RecordingDriver:
 
     for text in QUERIES.values():  # the analyses' queries must also run on Neo4j
         store.read_table(text, {p: 0 for p in re.findall(r"\$(\w+)", text)})
+
+    # live loads: CALL { … } IN TRANSACTIONS in auto-commit statements, both CALL forms
+    for version in ((5, 26, 0), (5, 11, 0)):
+        live = Neo4jStore(drv, batch=50, tx_rows=7, server_version=version)
+        ingest(live, docs[:6], RejectLog(None))
+        live.upsert_edges("SIMILAR_TO", "Paper", "Patent", pa.table(
+            {"src": ["P0001"], "dst": ["US10000001"], "score": [0.5], "rank": [1],
+             "method": ["exact"]}))
     return drv
 
 
@@ -79,9 +87,35 @@ def test_values_travel_only_as_parameters(sent):
 
 def test_writes_use_write_transactions_and_reads_read(sent):
     for mode, query, _ in sent:
-        if dialect.looks_like_write(query):
+        if "IN TRANSACTIONS" in query:  # only allowed in an auto-commit statement
+            assert mode == "auto", query
+        elif dialect.looks_like_write(query):
             assert mode == "write", query
     assert any(m == "read" and q.startswith("MATCH") for m, q, _ in sent)
+    assert {m for m, _q, _p in sent} == {"read", "write", "auto"}
+
+
+def test_live_load_sends_rows_in_transactions_of_tx_rows():
+    drv = RecordingDriver(lambda q, p: [{"n": len(p.get("rows", []))}] if "rows" in p else [])
+    store = Neo4jStore(drv, batch=4, tx_rows=3, server_version=(5, 26, 0))
+    keys = [f"K{i}" for i in range(10)]
+    c = store.upsert_nodes("Keyword", pa.table({"name": keys, "freq": list(range(10))}))
+    assert c.inserted == 10 and c.updated == 0
+    bulk = [(m, q, p) for m, q, p in drv.sent if "IN TRANSACTIONS" in q]
+    assert [len(p["rows"]) for _m, _q, p in bulk] == [4, 4, 2]  # batch rows per statement
+    assert all(m == "auto" and p["tx_rows"] == 3 for m, _q, p in bulk)
+    assert bulk[0][1] == ("UNWIND $rows AS r CALL (r) { MERGE (n:Keyword {name: r.key}) "
+                          "SET n += r.props RETURN count(n) AS c } IN TRANSACTIONS OF $tx_rows "
+                          "ROWS RETURN sum(c) AS n")
+    assert [r["key"] for _m, _q, p in bulk for r in p["rows"]] == keys
+    old = Neo4jStore(RecordingDriver(), tx_rows=3, server_version=(5, 20, 0))
+    old.upsert_nodes("Keyword", pa.table({"name": ["a"]}))
+    assert "CALL { WITH r MERGE" in old.driver.sent[-1][1]
+    with pytest.raises(ValueError, match="tx_rows"):
+        Neo4jStore(RecordingDriver(), tx_rows=0)
+    with pytest.raises(ReadOnlyQueryError):
+        Neo4jStore(RecordingDriver(), read_only=True, tx_rows=5).upsert_nodes(
+            "Keyword", pa.table({"name": ["a"]}))
 
 
 def test_schema_has_a_uniqueness_constraint_per_label():
