@@ -232,16 +232,42 @@ def load_csv(path: Path = typer.Argument(..., help="Any CSV / TSV / JSON-lines f
 
 # ---------------------------------------------------------------- export / stats
 @app.command("export")
-def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs"),
+def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs, or the word "
+                                          "neo4j-import followed by a folder"),
+           import_dir: Optional[Path] = typer.Argument(None, help="with neo4j-import: the "
+                                                       "folder for neo4j-admin's files"),
            db: Optional[str] = DbOption,
            raw: bool = typer.Option(False, "--raw", help="Do not neutralise cells starting "
                                     "with = + - @ (CSV injection guard)"),
            method: Optional[str] = typer.Option(None, "--method", help="SIMILAR_TO method for "
-                                                "DeepCosineAI.csv (default: exact, else input)")
+                                                "DeepCosineAI.csv (default: exact, else input)"),
+           into: str = typer.Option("neo4j", "--into", help="neo4j-import: the database name "
+                                    "the import.sh command creates")
            ) -> None:
-    """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (METHOD.md §1 headers)."""
+    """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (METHOD.md §1 headers).
+
+    ``innograph export neo4j-import DIR`` instead writes the node and relationship files of
+    ``neo4j-admin database import full``, ``import.sh`` (the exact command) and
+    ``schema.cypher`` (constraints to create afterwards).
+    """
     from .pipeline.export import export_csvs
 
+    if str(out_dir) == "neo4j-import":
+        from .pipeline.neo4j_import import export_neo4j_import
+
+        if import_dir is None:
+            _fail(ValueError("export neo4j-import needs a folder: "
+                                    "innograph export neo4j-import DIR"))
+        with _open(db, read_only=True) as store:
+            try:
+                n = export_neo4j_import(store, import_dir, database=into)
+            except ValueError as e:
+                _fail(e)
+        print_table([{"file": str(Path(import_dir) / k), "rows": v} for k, v in n.items()])
+        console.print(f"then: sh {Path(import_dir) / 'import.sh'}  (see its comments)")
+        return
+    if import_dir is not None:
+        _fail(ValueError(f"unexpected second folder {import_dir} (only after neo4j-import)"))
     with _open(db, read_only=True) as store:
         n = export_csvs(store, out_dir, raw=raw, method=method)
     print_table([{"file": str(Path(out_dir) / k), "rows": v} for k, v in n.items()])
