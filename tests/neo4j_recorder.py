@@ -39,6 +39,9 @@ class _Session:
     def __exit__(self, *exc: object) -> None:
         pass
 
+    def close(self) -> None:
+        pass
+
     def run(self, query: str, parameters: dict[str, Any] | None = None, **kw: Any) -> _Result:
         return _Tx(self.driver, "auto").run(query, parameters, **kw)
 

@@ -1,0 +1,117 @@
+"""The GDS path's pure parts: statements, version / plugin checks, and the conversion of
+GDS's streamed scores to networkx's conventions (checked against networkx on a small graph,
+feeding what GDS's documented semantics return: neighbours, weighted degree, betweenness over
+ordered pairs, Wasserman–Faust closeness, arbitrary community / component ids).
+The comparison with a real GDS lives in tests/test_live_neo4j.py (needs a server)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import neo4j
+import numpy as np
+import pandas as pd
+import pytest
+
+from innograph.errors import StoreUnreachableError
+from innograph.graph import analytics as an
+from innograph.graph import gds
+
+
+def _graph() -> nx.Graph:
+    G = nx.Graph()
+    for u, docs in {"a": 1, "b": 2, "c": 1, "d": 3, "e": 2, "f": 2}.items():
+        G.add_node(u, documents=docs, name=u.upper())
+    G.add_edge("a", "b", weight=1)
+    G.add_edge("b", "c", weight=1)
+    G.add_edge("e", "f", weight=2)
+    return G
+
+
+def _gds_like(G: nx.Graph) -> dict:
+    """What GDS streams for G, by its documented semantics (independent of gds.assemble)."""
+    unnorm = nx.betweenness_centrality(G, normalized=False)  # unordered pairs
+    comps = {u: 100 + i for i, c in enumerate(nx.connected_components(G)) for u in c}
+    return dict(deg={u: float(G.degree(u)) for u in G},
+                strength={u: float(G.degree(u, weight="weight")) for u in G},
+                btw={u: 2.0 * v for u, v in unnorm.items()},  # ordered pairs
+                close=nx.closeness_centrality(G, wf_improved=True),
+                member_raw={u: 7 * comps[u] for u in G}, comp=comps)
+
+
+def test_assemble_matches_networkx_measures():
+    G = _graph()
+    raw = _gds_like(G)
+    mod = nx.community.modularity(G, list(nx.connected_components(G)), weight="weight")
+    s, df = gds.assemble(G, raw["deg"], raw["strength"], raw["btw"], raw["close"],
+                         raw["member_raw"], raw["comp"], mod)
+    s_nx, df_nx = an.network_metrics(G)
+    for k in ("nodes", "edges", "density", "components", "largest_component", "communities",
+              "total_weight"):
+        assert s[k] == pytest.approx(s_nx[k]), k
+    assert s["modularity"] == pytest.approx(s_nx["modularity"])
+    assert list(df.columns) == list(df_nx.columns)
+    assert df["node"].tolist() == df_nx["node"].tolist()
+    for c in ("degree", "strength", "degree_centrality", "betweenness", "closeness",
+              "effective_size", "constraint", "documents", "name"):
+        a, b = df[c].to_numpy(), df_nx[c].to_numpy()
+        if a.dtype.kind == "f":
+            assert np.allclose(a, b, equal_nan=True), c
+        else:
+            assert list(a) == list(b), c
+    assert df.set_index("node").loc["b", "betweenness"] == pytest.approx(0.1)  # 1 / C(5, 2)
+    # communities: same partition, numbered by size then smallest member
+    assert df.set_index("node")["community"].to_dict() == {"a": 0, "b": 0, "c": 0, "e": 1,
+                                                           "f": 1, "d": 2}
+
+
+def test_assemble_refuses_nodes_the_python_network_lacks():
+    G = _graph()
+    raw = _gds_like(G)
+    raw["deg"]["zz"] = 1.0
+    with pytest.raises(ValueError, match="zz"):
+        gds.assemble(G, raw["deg"], raw["strength"], raw["btw"], raw["close"],
+                     raw["member_raw"], raw["comp"], 0.0)
+
+
+def test_empty_network():
+    s, df = gds.assemble(nx.Graph(), {}, {}, {}, {}, {}, {}, float("nan"))
+    assert s["nodes"] == 0 and df.empty and "betweenness" in df.columns
+
+
+def test_statements_take_every_value_as_a_parameter():
+    for nodes in ("applicant", "institution"):
+        q = gds.projection(nodes)
+        assert "gds.graph.project($graph" in q and "$every_year" in q and "$y0" in q
+        assert "undirectedRelationshipTypes" in q
+    with pytest.raises(ValueError):
+        gds.projection("country")
+    assert gds.stream("betweenness") == (
+        "CALL gds.betweenness.stream($graph, $config) YIELD nodeId, score "
+        "RETURN gds.util.asNode(nodeId).id AS node, score AS score")
+    with pytest.raises(ValueError):
+        gds.stream("nope")
+    with pytest.raises(ValueError):
+        gds.communities_mutate("girvan")
+
+
+def test_gds_version_and_missing_plugin_messages():
+    assert gds.check_gds_version("2.13.2") == (2, 13, 2)
+    with pytest.raises(StoreUnreachableError, match="GDS 2.0 or later"):
+        gds.check_gds_version("1.8.7")
+    err = neo4j.exceptions.Neo4jError._hydrate_neo4j(
+        code="Neo.ClientError.Statement.SyntaxError",
+        message="Unknown function 'gds.version' (line 1, column 8 (offset: 7))")
+    msg = gds.plugin_missing("gds", err, "bolt://h:7687")
+    assert msg.startswith("Neo4j at bolt://h:7687 has no Graph Data Science (gds) plugin")
+    assert "INNOGRAPH_GDS=0" in msg
+    assert gds.plugin_missing("apoc", err).startswith("Neo4j has no APOC plugin")
+    other = neo4j.exceptions.Neo4jError._hydrate_neo4j(
+        code="Neo.ClientError.Statement.SyntaxError", message="Invalid input 'RETRN'")
+    assert gds.plugin_missing("gds", other) is None
+
+
+def test_gds_switch(monkeypatch):
+    monkeypatch.delenv("INNOGRAPH_GDS", raising=False)
+    assert gds.enabled()
+    monkeypatch.setenv("INNOGRAPH_GDS", "off")
+    assert not gds.enabled()
