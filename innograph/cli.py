@@ -242,7 +242,9 @@ def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs, 
            method: Optional[str] = typer.Option(None, "--method", help="SIMILAR_TO method for "
                                                 "DeepCosineAI.csv (default: exact, else input)"),
            into: str = typer.Option("neo4j", "--into", help="neo4j-import: the database name "
-                                    "the import.sh command creates")
+                                    "the import.sh command creates"),
+           overwrite: bool = typer.Option(False, "--overwrite", help="neo4j-import: import.sh "
+                                          "replaces an existing database of that name")
            ) -> None:
     """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (METHOD.md §1 headers).
 
@@ -260,7 +262,7 @@ def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs, 
                                     "innograph export neo4j-import DIR"))
         with _open(db, read_only=True) as store:
             try:
-                n = export_neo4j_import(store, import_dir, database=into)
+                n = export_neo4j_import(store, import_dir, database=into, overwrite=overwrite)
             except ValueError as e:
                 _fail(e)
         print_table([{"file": str(Path(import_dir) / k), "rows": v} for k, v in n.items()])

@@ -177,8 +177,13 @@ def test_cli_export_neo4j_import(exported, tmp_path):
     s.upsert_nodes("Paper", pa.table({"id": ["W1"], "year": pa.array([2020], pa.int64())}))
     s.close()
     r = CliRunner().invoke(app, ["export", "neo4j-import", str(tmp_path / "imp"), "--db", str(db),
-                                 "--into", "innovation"])
+                                 "--into", "innovation", "--overwrite"])
     assert r.exit_code == 0, r.output
     line = (tmp_path / "imp" / "nodes_Paper.csv").read_text().splitlines()[1]  # nulls: ,,
     assert line.startswith('"W1",,,2020,') and line.endswith(",Paper")
-    assert (tmp_path / "imp" / "import.sh").read_text().rstrip().endswith("innovation")
+    script = (tmp_path / "imp" / "import.sh").read_text()
+    assert script.rstrip().endswith("innovation") and "--overwrite-destination=true" in script
+    assert "--overwrite-destination=false" in ni._script(ni.admin_command(
+        {"nodes": ["n.csv"], "relationships": []}), "neo4j")
+    with pytest.raises(ValueError, match="database name"):
+        ni.admin_command({"nodes": [], "relationships": []}, "x; rm -rf /")

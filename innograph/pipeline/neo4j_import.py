@@ -133,14 +133,17 @@ def _edge_pages(store: Store, rel_type: str, a: str, b: str,
             yield rows
 
 
-def admin_command(files: dict[str, list[str]], database: str = "neo4j") -> list[str]:
+def admin_command(files: dict[str, list[str]], database: str = "neo4j",
+                  overwrite: bool = False) -> list[str]:
     """The ``neo4j-admin database import full`` argument list for ``files`` (names relative
-    to the import folder: ``{"nodes": [...], "relationships": [...]}``)."""
+    to the import folder: ``{"nodes": [...], "relationships": [...]}``); ``overwrite``
+    replaces an existing database of that name (``--overwrite-destination=true``)."""
     if not database or not all(ch.isalnum() or ch in "-." for ch in database):
         raise ValueError(f"not a Neo4j database name: {database!r}")
     cmd = ["neo4j-admin", "database", "import", "full",
            f"--array-delimiter={ARRAY_DELIMITER}", "--multiline-fields=true", "--id-type=string", "--skip-duplicate-nodes=false",
-           "--skip-bad-relationships=false", "--overwrite-destination=false"]
+           "--skip-bad-relationships=false",
+           f"--overwrite-destination={'true' if overwrite else 'false'}"]
     cmd += [f"--nodes={f}" for f in files["nodes"]]
     cmd += [f"--relationships={f}" for f in files["relationships"]]
     return cmd + [database]
@@ -152,7 +155,10 @@ def _script(cmd: list[str], database: str) -> str:
 # Import these files into a NEW Neo4j 5 database with neo4j-admin (written by
 # `innograph export neo4j-import`). Run it where neo4j-admin is installed, with the
 # Neo4j server stopped (or the database {database!r} absent), from this folder:
-#   sh import.sh            (in docker: docker compose exec neo4j sh /import/import.sh)
+#   sh import.sh
+# with docker compose (this folder mounted at /import, see docker-compose.yml):
+#   docker compose stop neo4j && docker compose run --rm neo4j sh /import/import.sh
+#   docker compose start neo4j
 # Then start Neo4j (a database other than the default one: CREATE DATABASE {database}, on
 # Enterprise) and create the constraints and indexes: cypher-shell -d {database} -f schema.cypher
 # (opening the database with any innograph command creates them too).
@@ -162,11 +168,12 @@ cd "$(dirname "$0")"
 """
 
 
-def export_neo4j_import(store: Store, out_dir: str | Path,
-                        database: str = "neo4j") -> dict[str, int]:
+def export_neo4j_import(store: Store, out_dir: str | Path, database: str = "neo4j",
+                        overwrite: bool = False) -> dict[str, int]:
     """Write the node and relationship files, ``import.sh`` and ``schema.cypher`` to
     ``out_dir``; returns rows written per file (a file per label and per relationship pair,
-    header only when empty, so the command always lists the same files)."""
+    header only when empty, so the command always lists the same files). ``database``: the
+    name the command imports into; ``overwrite``: replace it if it exists."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
@@ -198,7 +205,7 @@ def export_neo4j_import(store: Store, out_dir: str | Path,
                                          + [rel_type]) + "\n")
                     n += len(rows)
             counts[name], files["relationships"] = n, files["relationships"] + [name]
-    (out / "import.sh").write_text(_script(admin_command(files, database), database),
+    (out / "import.sh").write_text(_script(admin_command(files, database, overwrite), database),
                                    encoding="utf-8")
     (out / "schema.cypher").write_text(
         "".join(s + ";\n" for s in dialect.neo4j_schema_ddl()), encoding="utf-8")
