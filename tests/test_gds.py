@@ -1,7 +1,7 @@
 """The GDS path's pure parts: statements, version / plugin checks, and the conversion of
 GDS's streamed scores to networkx's conventions (checked against networkx on a small graph,
 feeding what GDS's documented semantics return: neighbours, weighted degree, betweenness over
-ordered pairs, Wasserman–Faust closeness, arbitrary community / component ids).
+unordered pairs, Wasserman–Faust closeness, arbitrary community / component ids).
 The comparison with a real GDS lives in tests/test_live_neo4j.py (needs a server)."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _gds_like(G: nx.Graph) -> dict:
     comps = {u: 100 + i for i, c in enumerate(nx.connected_components(G)) for u in c}
     return dict(deg={u: float(G.degree(u)) for u in G},
                 strength={u: float(G.degree(u, weight="weight")) for u in G},
-                btw={u: 2.0 * v for u, v in unnorm.items()},  # ordered pairs
+                btw=unnorm,  # unordered pairs: see test_betweenness_of_the_gds_manual_example
                 close=nx.closeness_centrality(G, wf_improved=True),
                 member_raw={u: 7 * comps[u] for u in G}, comp=comps)
 
@@ -115,3 +115,20 @@ def test_gds_switch(monkeypatch):
     assert gds.enabled()
     monkeypatch.setenv("INNOGRAPH_GDS", "off")
     assert not gds.enabled()
+
+
+def test_betweenness_of_the_gds_manual_example():
+    """GDS manual, Betweenness Centrality, "Undirected": the example graph projected
+    UNDIRECTED streams Carol 9.5, Dan 3.0, Eve 3.0, Frank 5.5, others 0 (the manual's
+    numbers, typed in). Converted, they must equal networkx's normalised betweenness."""
+    G = nx.Graph([("alice", "carol"), ("bob", "carol"), ("carol", "dan"), ("carol", "eve"),
+                  ("dan", "frank"), ("eve", "frank"), ("frank", "gale")])
+    manual = {"alice": 0.0, "bob": 0.0, "carol": 9.5, "dan": 3.0, "eve": 3.0, "frank": 5.5,
+              "gale": 0.0}
+    deg = {u: float(G.degree(u)) for u in G}
+    comp = {u: 0 for u in G}
+    _s, df = gds.assemble(G, deg, deg, manual, nx.closeness_centrality(G), comp, comp, 0.0)
+    want = nx.betweenness_centrality(G)
+    got = df.set_index("node")["betweenness"].to_dict()
+    assert got == pytest.approx(want)
+    assert got["carol"] == pytest.approx(9.5 / 15)  # C(6, 2) = 15 pairs of the others

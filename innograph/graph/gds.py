@@ -23,13 +23,17 @@ projection.
 
 Conversions to networkx's conventions (``analytics.network_metrics``):
 
-- betweenness: GDS sums over ordered (s, t) pairs on an undirected projection, networkx's
-  normalised undirected value divides the unordered sum by (n−1)(n−2)/2, so
-  ``score / ((n − 1)(n − 2))`` (``BETWEENNESS_ORDERED_PAIRS``); GDS's sampled estimate is
-  scaled the same way. This is the one conversion the live test
-  (``tests/test_live_neo4j.py``) exists to confirm on a server;
+- betweenness: on an undirected projection GDS counts each unordered (s, t) pair once, as
+  networkx's unnormalised undirected value does (GDS manual, Betweenness Centrality,
+  "Undirected" example: Carol 9.5, Frank 5.5 = networkx's numbers), so networkx's
+  normalised value is ``score / ((n − 1)(n − 2) / 2)``. Sampled (``samplingSize`` = k): GDS
+  does not scale its partial sums (same manual, "Sampling"), networkx multiplies by n / k,
+  so the GDS estimate is multiplied by n / k too; GDS picks sources with probability
+  proportional to degree, networkx uniformly, so sampled values are estimates of the same
+  quantity, not equal numbers;
 - degree centrality ``degree / (n − 1)``;
-- closeness: ``useWassermanFaust: true`` is networkx's ``wf_improved`` form; GDS closeness is
+- closeness: ``useWassermanFaust: true`` is networkx's ``wf_improved`` form (GDS's
+  ``WassermanFaustCentralityComputer``: (r / farness) · (r / (n − 1))); GDS closeness is
   unweighted, so ``distance="inverse_weight"`` closeness is computed by networkx on the
   Python graph (betweenness uses the projected ``distance``);
 - communities: renumbered like networkx's (by size, then smallest member), modularity as
@@ -55,7 +59,7 @@ from . import schema as S
 
 GDS_ENV = "INNOGRAPH_GDS"
 MIN_GDS = (2, 0)
-BETWEENNESS_ORDERED_PAIRS = True  # see the module doc (checked by the live test)
+BETWEENNESS_ORDERED_PAIRS = False  # GDS counts unordered pairs (module doc)
 
 _YEARS = "($every_year OR (d.year >= $y0 AND d.year <= $y1))"
 
@@ -253,6 +257,8 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
                 bconf.update(samplingSize=int(betweenness_k),
                              samplingSeed=int(seed) if seed is not None else 0)
             btw = _scores(s.run(stream("betweenness"), graph=name, config=bconf))
+            if "samplingSize" in bconf:  # GDS leaves sampled sums unscaled; networkx scales
+                btw = {u: v * n / bconf["samplingSize"] for u, v in btw.items()}
             close = (_scores(s.run(stream("closeness"), graph=name,
                                    config={"useWassermanFaust": True}))
                      if distance == "hops" else None)
