@@ -19,6 +19,10 @@ Cell rules (what ``neo4j-admin`` reads back): types ``long`` (INT64), ``double``
 ``ARRAY_DELIMITER``), strings untyped; a null is an empty unquoted field (no property), a
 string is always quoted (so an empty string stays ``""``), quotes doubled, newlines kept
 inside quotes (``--multiline-fields=true``). Floats in Python's shortest round-trip form.
+neo4j-admin's CSV import drops empty arrays (an empty list arrives as no property) and reads
+a boolean as true only for the exact text ``true`` (both per the operations manual).
+On Enterprise, ``--schema=schema.cypher`` can be added to the command to create the
+constraints during the import.
 """
 
 from __future__ import annotations
