@@ -57,7 +57,8 @@ def test_auth_and_unknown_database_errors_are_named():
         "Neo4j at bolt://h:7687 has no database 'innovation': check --database / "
         "$INNOGRAPH_NEO4J_DATABASE (SHOW DATABASES lists them)")
     bad = neo4j.exceptions.ConfigurationError("bad scheme")
-    assert explain_connect_error("bolt+x://h", bad) == "cannot use the Neo4j URL bolt+x://h: bad scheme"
+    assert explain_connect_error("bolt+x://h", bad) == (
+        "cannot use the Neo4j URL bolt+x://h: bad scheme")
 
 
 def test_real_driver_rejects_a_bad_scheme_with_a_clear_line(password):
@@ -73,7 +74,9 @@ def test_parse_version(text, expected):
 
 
 def test_server_version_check_over_dbms_components_rows():
-    row = lambda v: [{"name": "Neo4j Kernel", "versions": [v], "edition": "community"}]  # noqa: E731
+    def row(v):
+        return [{"name": "Neo4j Kernel", "versions": [v], "edition": "community"}]
+
     assert check_server_version(row("5.26.1")) == (5, 26, 1)
     assert check_server_version(row("2025.03.0")) == (2025, 3, 0)
     with pytest.raises(StoreUnreachableError,

@@ -203,8 +203,10 @@ def _lint(statements: list[dict]) -> list[dict]:
 
 
 def test_every_neo4j_statement_passes_neo4js_linter(sent):
+    from innograph.graph.neo4j_store import COMPONENTS_QUERY
+
     seen, statements = set(), []
-    for _m, q, p in sent:
+    for _m, q, p in sent + [("auto", COMPONENTS_QUERY, {})]:  # + the version check on connect
         if q not in seen:
             seen.add(q)
             statements.append({"id": len(statements), "query": q,

@@ -39,11 +39,12 @@ CALL_SCOPE_SINCE = (5, 23)  # ``CALL (r) { … }`` (variable scope clause) exist
 DATABASE_ENV = "INNOGRAPH_NEO4J_DATABASE"
 TX_ROWS_ENV = "INNOGRAPH_NEO4J_TX_ROWS"
 
-COMPONENTS_QUERY = "CALL dbms.components() YIELD name, versions, edition RETURN name, versions, edition"
+COMPONENTS_QUERY = ("CALL dbms.components() YIELD name, versions, edition "
+                    "RETURN name, versions, edition")
 
 
 def parse_version(text: str) -> tuple[int, ...]:
-    """``"5.26.1"`` → (5, 26, 1); ``"2025.01.0-aura"`` → (2025, 1, 0); non-numeric parts end it."""
+    """``"5.26.1"`` → (5, 26, 1); ``"5.13-aura"`` → (5, 13); a non-numeric part ends it."""
     out = []
     for part in str(text).split("."):
         digits = "".join(ch for ch in part.split("-")[0] if ch.isdigit())
@@ -208,7 +209,8 @@ class Neo4jStore:
     def _bulk(self, query: str, payload: list[dict[str, Any]]) -> int:
         """Send ``payload`` through ``query`` (a ``dialect.neo4j_in_transactions`` statement),
         ``self.batch`` rows per statement, ``self.tx_rows`` per inner transaction; the rows
-        merged (edges: rows whose two endpoints exist). A failed inner transaction fails the statement (rerun: MERGE is idempotent)."""
+        merged (edges: rows whose two endpoints exist). A failed inner transaction fails the
+        statement (rerun: MERGE is idempotent)."""
         n = 0
         for chunk in self._batches(payload):
             n += sum(int(r.get("n") or 0)

@@ -145,8 +145,8 @@ def admin_command(files: dict[str, list[str]], database: str = "neo4j",
     if not database or not all(ch.isalnum() or ch in "-." for ch in database):
         raise ValueError(f"not a Neo4j database name: {database!r}")
     cmd = ["neo4j-admin", "database", "import", "full",
-           f"--array-delimiter={ARRAY_DELIMITER}", "--multiline-fields=true", "--id-type=string", "--skip-duplicate-nodes=false",
-           "--skip-bad-relationships=false",
+           f"--array-delimiter={ARRAY_DELIMITER}", "--multiline-fields=true",
+           "--id-type=string", "--skip-duplicate-nodes=false", "--skip-bad-relationships=false",
            f"--overwrite-destination={'true' if overwrite else 'false'}"]
     cmd += [f"--nodes={f}" for f in files["nodes"]]
     cmd += [f"--relationships={f}" for f in files["relationships"]]
