@@ -37,7 +37,8 @@ Conversions to networkx's conventions (``analytics.network_metrics``):
   unweighted, so ``distance="inverse_weight"`` closeness is computed by networkx on the
   Python graph (betweenness uses the projected ``distance``);
 - communities: renumbered like networkx's (by size, then smallest member), modularity as
-  GDS reports it (weighted);
+  GDS reports it (weighted); run single-threaded (``concurrency: 1``) so that a rerun gives
+  the same partition, as the seeded networkx run does (Leiden also takes ``seed``);
 - Burt's effective size and constraint have no GDS procedure: networkx on the Python graph.
 
 ``INNOGRAPH_GDS=0`` makes the analyses use networkx on Neo4j too (e.g. Aura Free, which has
@@ -262,8 +263,8 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
             close = (_scores(s.run(stream("closeness"), graph=name,
                                    config={"useWassermanFaust": True}))
                      if distance == "hops" else None)
-            cconf: dict[str, Any] = {"mutateProperty": "community",
-                                     "relationshipWeightProperty": weight}
+            cconf: dict[str, Any] = {"mutateProperty": "community",  # one thread: runs repeat
+                                     "relationshipWeightProperty": weight, "concurrency": 1}
             if algo == "leiden":
                 cconf.update(gamma=float(resolution), randomSeed=int(seed or 0))
             crow = s.run(communities_mutate(algo), graph=name, config=cconf)
