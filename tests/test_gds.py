@@ -132,3 +132,63 @@ def test_betweenness_of_the_gds_manual_example():
     got = df.set_index("node")["betweenness"].to_dict()
     assert got == pytest.approx(want)
     assert got["carol"] == pytest.approx(9.5 / 15)  # C(6, 2) = 15 pairs of the others
+
+
+def test_analyze_network_on_neo4j_sends_the_algorithms_to_gds(tmp_path, monkeypatch):
+    """Dispatch: on a Neo4j store the applicant network's measures come from GDS statements
+    (answered here at the driver boundary with GDS's documented semantics computed by
+    networkx on the same rows); INNOGRAPH_GDS=0 sends none and uses networkx."""
+    from innograph.graph.neo4j_store import Neo4jStore
+    from innograph.pipeline.analyze import QUERIES, analyze_network
+
+    from .neo4j_recorder import RecordingDriver
+
+    applied = {"P1": ["a1", "a3"], "P2": ["a1"], "P3": ["a2"], "P4": ["a1", "a2"],
+               "P5": ["a3", "a4"], "P6": ["a4", "a5"], "P7": ["a4"], "P8": ["a6"]}
+    rows = [{"document": p, "year": 2012, "actor": a, "name": a.upper(), "region": None}
+            for p, aa in applied.items() for a in aa]
+    G = an.collaboration_network(pd.DataFrame(rows))
+    raw = _gds_like(G)
+    mod = nx.community.modularity(G, list(nx.connected_components(G)), weight="weight")
+
+    def answer(q, p):
+        if q == QUERIES["patent_applicants"]:
+            return rows
+        if "gds.degree" in q:
+            vals = raw["strength"] if p["config"].get("relationshipWeightProperty") else raw["deg"]
+        elif "gds.betweenness" in q:
+            vals = raw["btw"]
+        elif "gds.closeness" in q:
+            vals = raw["close"]
+        elif "mutate" in q:
+            return [{"communities": len(set(raw["member_raw"].values())), "modularity": mod}]
+        elif "nodeProperty.stream" in q:
+            vals = raw["member_raw"]
+        elif "gds.wcc" in q:
+            vals = raw["comp"]
+        else:
+            return []
+        return [{"node": u, "score": v} for u, v in vals.items()]
+
+    drv = RecordingDriver(answer)
+    store = Neo4jStore(drv)
+    monkeypatch.delenv("INNOGRAPH_GDS", raising=False)
+    res = analyze_network(store, "applicant", out=tmp_path / "gds")
+    sent = [q for _m, q, _p in drv.sent]
+    assert any(q.startswith("MATCH (x:Applicant)") and "gds.graph.project" in q for q in sent)
+    assert sum("gds." in q for q in sent) == 9  # project, 2 degree, btw, close, mutate,
+    # community stream, wcc, drop
+    _s, want = an.network_metrics(G)
+    got = res.tables["nodes"].drop(columns="period")
+    assert got["node"].tolist() == want["node"].tolist()
+    for c in ("degree", "strength", "betweenness", "closeness", "constraint"):
+        assert np.allclose(got[c].astype(float), want[c].astype(float), equal_nan=True), c
+    assert res.summary["modularity"] == pytest.approx(mod)
+
+    drv.sent.clear()
+    monkeypatch.setenv("INNOGRAPH_GDS", "0")
+    res0 = analyze_network(store, "applicant", out=tmp_path / "nx")
+    assert not any("gds." in q for _m, q, _p in drv.sent)
+    pd.testing.assert_frame_equal(res0.tables["nodes"].drop(columns="community"),
+                                  res.tables["nodes"].drop(columns="community"),
+                                  check_dtype=False)
