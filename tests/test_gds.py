@@ -192,3 +192,22 @@ def test_analyze_network_on_neo4j_sends_the_algorithms_to_gds(tmp_path, monkeypa
     pd.testing.assert_frame_equal(res0.tables["nodes"].drop(columns="community"),
                                   res.tables["nodes"].drop(columns="community"),
                                   check_dtype=False)
+
+
+def test_a_server_without_gds_gets_the_plugin_line():
+    from innograph.graph.neo4j_store import Neo4jStore
+
+    from .neo4j_recorder import RecordingDriver
+
+    def answer(q, p):
+        if "gds." in q:  # what Neo4j answers when the function is not installed
+            raise neo4j.exceptions.Neo4jError._hydrate_neo4j(
+                code="Neo.ClientError.Statement.SyntaxError",
+                message="Unknown function 'gds.graph.project' (line 1, column 200)")
+        return []
+
+    store = Neo4jStore(RecordingDriver(answer))
+    with pytest.raises(StoreUnreachableError, match="has no Graph Data Science"):
+        gds.network_metrics(store, _graph(), "applicant")
+    with pytest.raises(StoreUnreachableError, match="INNOGRAPH_GDS=0"):
+        gds.require_gds(store)

@@ -195,6 +195,17 @@ def require_gds(store: Any) -> tuple[int, ...]:
     return check_gds_version(rows[0]["version"] if rows else "0")
 
 
+def _project(s: _Session, nodes: str, name: str, params: dict[str, Any]) -> None:
+    """Run the projection; a server without GDS gives the one-line plugin message."""
+    try:
+        s.run(projection(nodes), graph=name, **params)
+    except Exception as e:  # the driver's ClientError (unknown function gds.graph.project)
+        msg = plugin_missing("gds", e)
+        if msg is None:
+            raise
+        raise StoreUnreachableError(msg) from e
+
+
 def _scores(rows: list[dict[str, Any]]) -> dict[Any, float]:
     return {r["node"]: r["score"] for r in rows}
 
@@ -245,7 +256,7 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
     name = f"innograph-{nodes}-{uuid.uuid4().hex[:12]}"
     s = _Session(store)
     try:
-        s.run(projection(nodes), graph=name, **params)
+        _project(s, nodes, name, params)
         try:
             deg = _scores(s.run(stream("degree"), graph=name, config={}))
             strength = _scores(s.run(stream("degree"), graph=name,
@@ -359,7 +370,7 @@ def pagerank(store: Any, nodes: str, years: tuple[int, int] | None = None,
         config["relationshipWeightProperty"] = "weight"
     s = _Session(store)
     try:
-        s.run(projection(nodes), graph=name, **params)
+        _project(s, nodes, name, params)
         try:
             return _scores(s.run(stream("pageRank"), graph=name, config=config))
         finally:
