@@ -55,11 +55,16 @@ class _Session:
 class RecordingDriver:
     def __init__(self, answer: Callable[[str, dict[str, Any]], list[dict[str, Any]]] | None = None):
         self.sent: list[tuple[str, str, dict[str, Any]]] = []
+        self.sessions: list[dict[str, Any]] = []  # the keyword arguments of each session
         self.answer = answer or (lambda q, p: [])
         self.closed = False
 
     def session(self, **kw: Any) -> _Session:
+        self.sessions.append(kw)
         return _Session(self)
+
+    def verify_connectivity(self) -> None:
+        pass
 
     def close(self) -> None:
         self.closed = True

@@ -85,3 +85,64 @@ def test_server_version_check_over_dbms_components_rows():
         check_server_version(row("4.4.30"), "bolt://old:7687")
     with pytest.raises(StoreUnreachableError, match="did not report its version"):
         check_server_version([])
+
+
+def _server(version: str):
+    """The driver boundary, answering the version query like a server of ``version``."""
+    from innograph.graph.neo4j_store import COMPONENTS_QUERY
+
+    from .neo4j_recorder import RecordingDriver
+
+    return RecordingDriver(lambda q, p: [{"name": "Neo4j Kernel", "versions": [version],
+                                          "edition": "community"}]
+                           if q == COMPONENTS_QUERY else [])
+
+
+def test_database_option_reaches_every_session(password, monkeypatch):
+    drivers = []
+
+    def driver(url, **kw):
+        drivers.append((url, kw))
+        return _server("5.26.1")
+
+    monkeypatch.setattr(neo4j.GraphDatabase, "driver", driver)
+    monkeypatch.delenv("INNOGRAPH_NEO4J_DATABASE", raising=False)
+    store = open_store("neo4j+s://abc.databases.neo4j.io", database="innovation")
+    assert store.database == "innovation" and store.server_version == (5, 26, 1)
+    assert store.tx_rows == 1000  # live loads by default
+    assert all(kw.get("database") == "innovation" for kw in store.driver.sessions)
+    assert drivers[0][1]["auth"] == ("neo4j", "not-the-real-one")
+    store.close()
+
+    monkeypatch.setenv("INNOGRAPH_NEO4J_DATABASE", "fromenv")
+    monkeypatch.setenv("INNOGRAPH_NEO4J_TX_ROWS", "77")
+    store = open_store("bolt://h:7687")
+    assert store.database == "fromenv" and store.tx_rows == 77
+    assert all(kw.get("database") == "fromenv" for kw in store.driver.sessions)
+
+
+def test_cli_global_options_reach_the_store(password, monkeypatch):
+    from innograph import cli
+
+    seen = {}
+    monkeypatch.setattr(neo4j.GraphDatabase, "driver", lambda url, **kw: _server("5.26.1"))
+    from innograph.graph import store as store_mod
+
+    orig = store_mod.open_store
+
+    def spy(url=None, read_only=False, **options):
+        s = orig(url, read_only=read_only, **options)
+        seen.update(database=s.database, tx_rows=s.tx_rows)
+        return s
+
+    monkeypatch.setattr(store_mod, "open_store", spy)
+    r = CliRunner().invoke(cli.app, ["--database", "innovation", "--neo4j-tx-rows", "250",
+                                     "stats", "--db", "bolt://h:7687"])
+    assert r.exit_code == 0, r.output
+    assert seen == {"database": "innovation", "tx_rows": 250}
+
+
+def test_old_server_is_refused_on_connect(password, monkeypatch):
+    monkeypatch.setattr(neo4j.GraphDatabase, "driver", lambda url, **kw: _server("4.4.30"))
+    with pytest.raises(StoreUnreachableError, match=r"is version 4\.4\.30; innograph needs"):
+        open_store("bolt://old:7687")
