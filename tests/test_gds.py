@@ -74,8 +74,15 @@ def test_assemble_refuses_nodes_the_python_network_lacks():
 
 
 def test_empty_network():
+    from innograph.graph.neo4j_store import Neo4jStore
+
+    from .neo4j_recorder import RecordingDriver
+
     s, df = gds.assemble(nx.Graph(), {}, {}, {}, {}, {}, {}, float("nan"))
     assert s["nodes"] == 0 and df.empty and "betweenness" in df.columns
+    drv = RecordingDriver()
+    s2, df2 = gds.network_metrics(Neo4jStore(drv), nx.Graph(), "applicant", (2030, 2031))
+    assert not drv.sent and df2.empty and s2["nodes"] == 0  # no projection of nothing
 
 
 def test_statements_take_every_value_as_a_parameter():

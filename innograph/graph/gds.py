@@ -248,6 +248,8 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
 
     if distance not in ("hops", "inverse_weight"):
         raise ValueError(f"distance must be 'hops' or 'inverse_weight', not {distance!r}")
+    if G.number_of_nodes() == 0:  # nothing to project (GDS would make no graph)
+        return assemble(G, {}, {}, {}, {}, {}, {}, float("nan"))
     lo, hi = years if years else (None, None)
     every = lo is None
     params = {"every_year": every, "y0": int(lo) if not every else 0,
