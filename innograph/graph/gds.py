@@ -63,6 +63,10 @@ MIN_GDS = (2, 0)
 BETWEENNESS_ORDERED_PAIRS = False  # GDS counts unordered pairs (module doc)
 
 _YEARS = "($every_year OR (d.year >= $y0 AND d.year <= $y1))"
+# the actor key the streams return (both actor labels are keyed alike in graph.schema)
+_KEY = S.node(S.APPLICANT).key
+if S.node(S.INSTITUTION).key != _KEY:  # pragma: no cover - a schema change must revisit this
+    raise ImportError("gds.py assumes Applicant and Institution share their key property")
 
 #: (document, actor) rows of each network, as a Cypher pattern binding ``d`` and ``actors``.
 _ACTORS = {
@@ -101,7 +105,7 @@ def projection(nodes: str) -> str:
         raise ValueError(f"GDS networks are over {sorted(_ACTORS)}, not {nodes!r}") from None
     return (
         f"{actors} UNWIND actors AS a UNWIND actors AS b "
-        "WITH a, b, d WHERE a.id <= b.id "
+        f"WITH a, b, d WHERE a.{_KEY} <= b.{_KEY} "
         "WITH a, b, count(d) AS w "
         "WITH gds.graph.project($graph, a, CASE WHEN a = b THEN null ELSE b END, "
         "CASE WHEN a = b THEN {} ELSE "
@@ -117,7 +121,7 @@ def stream(algorithm: str) -> str:
         raise ValueError(f"no GDS stream statement for {algorithm!r}")
     col = "componentId" if algorithm == "wcc" else "score"
     return (f"CALL gds.{algorithm}.stream($graph, $config) YIELD nodeId, {col} "
-            f"RETURN gds.util.asNode(nodeId).id AS node, {col} AS score")
+            f"RETURN gds.util.asNode(nodeId).{_KEY} AS node, {col} AS score")
 
 
 def communities_mutate(algorithm: Literal["louvain", "leiden"]) -> str:
@@ -131,7 +135,7 @@ def communities_mutate(algorithm: Literal["louvain", "leiden"]) -> str:
 
 COMMUNITY_STREAM = ("CALL gds.graph.nodeProperty.stream($graph, 'community') "
                     "YIELD nodeId, propertyValue "
-                    "RETURN gds.util.asNode(nodeId).id AS node, propertyValue AS score")
+                    f"RETURN gds.util.asNode(nodeId).{_KEY} AS node, propertyValue AS score")
 DROP = "CALL gds.graph.drop($graph, false) YIELD graphName RETURN graphName AS graph"
 
 
