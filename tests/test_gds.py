@@ -103,13 +103,14 @@ def test_statements_take_every_value_as_a_parameter():
 
 def test_gds_version_and_missing_plugin_messages():
     assert gds.check_gds_version("2.13.2") == (2, 13, 2)
-    with pytest.raises(StoreUnreachableError, match="GDS 2.0 or later"):
-        gds.check_gds_version("1.8.7")
+    with pytest.raises(StoreUnreachableError, match="GDS 2.4 or later"):
+        gds.check_gds_version("2.3.9")  # before the Cypher-aggregation projection
     err = neo4j.exceptions.Neo4jError._hydrate_neo4j(
         code="Neo.ClientError.Statement.SyntaxError",
         message="Unknown function 'gds.version' (line 1, column 8 (offset: 7))")
     msg = gds.plugin_missing("gds", err, "bolt://h:7687")
-    assert msg.startswith("Neo4j at bolt://h:7687 has no Graph Data Science (gds) plugin")
+    assert msg.startswith("Neo4j at bolt://h:7687 has no Graph Data Science (gds) plugin "
+                          "(or one older than 2.4): add it to NEO4J_PLUGINS")
     assert "INNOGRAPH_GDS=0" in msg
     assert gds.plugin_missing("apoc", err).startswith("Neo4j has no APOC plugin")
     other = neo4j.exceptions.Neo4jError._hydrate_neo4j(

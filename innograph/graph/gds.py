@@ -59,7 +59,7 @@ from ..errors import StoreUnreachableError
 from . import schema as S
 
 GDS_ENV = "INNOGRAPH_GDS"
-MIN_GDS = (2, 0)
+MIN_GDS = (2, 4)  # the gds.graph.project Cypher aggregation (projection()) exists from 2.4
 BETWEENNESS_ORDERED_PAIRS = False  # GDS counts unordered pairs (module doc)
 
 _YEARS = "($every_year OR (d.year >= $y0 AND d.year <= $y1))"
@@ -141,13 +141,13 @@ DROP = "CALL gds.graph.drop($graph, false) YIELD graphName RETURN graphName AS g
 
 # ----------------------------------------------------------------- pure checks
 def check_gds_version(text: str) -> tuple[int, ...]:
-    """``gds.version()`` text → version tuple; StoreUnreachableError when older than 2.0."""
+    """``gds.version()`` text → version tuple; StoreUnreachableError when older than 2.4."""
     from .neo4j_store import parse_version
 
     v = parse_version(text)
     if v[:2] < MIN_GDS:
         raise StoreUnreachableError(f"Graph Data Science {text} is too old: innograph needs "
-                                    "GDS 2.0 or later (docker compose starts a current one)")
+                                    "GDS 2.4 or later (docker compose starts a current one)")
     return v
 
 
@@ -158,8 +158,9 @@ def plugin_missing(plugin: str, err: BaseException, url: str = "") -> str | None
     if ("Unknown function" in text or "ProcedureNotFound" in text
             or "no procedure with the name" in text.lower()
             or "function is not registered" in text.lower()):
-        name = {"gds": "Graph Data Science (gds)", "apoc": "APOC"}.get(plugin, plugin)
-        return (f"Neo4j{' at ' + url if url else ''} has no {name} plugin: add it to "
+        name = {"gds": "Graph Data Science (gds) plugin (or one older than 2.4)",
+                "apoc": "APOC plugin"}.get(plugin, plugin)
+        return (f"Neo4j{' at ' + url if url else ''} has no {name}: add it to "
                 f"NEO4J_PLUGINS (docker-compose.yml does) and restart"
                 + (", or set INNOGRAPH_GDS=0 to compute the analyses in networkx"
                    if plugin == "gds" else ""))
