@@ -35,13 +35,35 @@ DbOption = typer.Option(None, "--db", envvar="INNOGRAPH_DB",
                              "bolt:// / neo4j:// URL (Neo4j).")
 
 
+# Neo4j connection options given before the command (``innograph --database X stats``).
+_NEO4J_OPTIONS: dict[str, Any] = {}
+
+
+@app.callback()
+def _global_options(
+        database: Optional[str] = typer.Option(
+            None, "--database", envvar="INNOGRAPH_NEO4J_DATABASE",
+            help="Neo4j database name (default: the server's default database)."),
+        neo4j_tx_rows: Optional[int] = typer.Option(
+            None, "--neo4j-tx-rows", envvar="INNOGRAPH_NEO4J_TX_ROWS", min=1,
+            help="Neo4j live loads: rows per inner transaction of CALL … IN TRANSACTIONS "
+                 "(default 1000).")) -> None:
+    """Innovation knowledge graph: papers, patents and keywords as a hypergraph."""
+    _NEO4J_OPTIONS.clear()
+    if database:
+        _NEO4J_OPTIONS["database"] = database
+    if neo4j_tx_rows:
+        _NEO4J_OPTIONS["tx_rows"] = neo4j_tx_rows
+
+
 @contextmanager
 def _open(db: Optional[str], read_only: bool = False) -> Iterator[Any]:
     """Open the store, turning innograph errors into a one-line message and exit 2."""
-    from .graph.store import open_store
+    from .graph.store import is_neo4j_url, open_store, resolve_url
 
+    opts = _NEO4J_OPTIONS if is_neo4j_url(resolve_url(db)) else {}
     try:
-        store = open_store(db, read_only=read_only)
+        store = open_store(db, read_only=read_only, **opts)
     except InnographError as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None
@@ -244,16 +266,44 @@ def load_venues_cmd(path: Path = typer.Argument(..., help="CSV/TSV: name and/or 
 
 # ---------------------------------------------------------------- export / stats
 @app.command("export")
-def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs"),
+def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs, or the word "
+                                          "neo4j-import followed by a folder"),
+           import_dir: Optional[Path] = typer.Argument(None, help="with neo4j-import: the "
+                                                       "folder for neo4j-admin's files"),
            db: Optional[str] = DbOption,
            raw: bool = typer.Option(False, "--raw", help="Do not neutralise cells starting "
                                     "with = + - @ (CSV injection guard)"),
            method: Optional[str] = typer.Option(None, "--method", help="SIMILAR_TO method for "
-                                                "DeepCosineAI.csv (default: exact, else input)")
+                                                "DeepCosineAI.csv (default: exact, else input)"),
+           into: str = typer.Option("neo4j", "--into", help="neo4j-import: the database name "
+                                    "the import.sh command creates"),
+           overwrite: bool = typer.Option(False, "--overwrite", help="neo4j-import: import.sh "
+                                          "replaces an existing database of that name")
            ) -> None:
-    """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (METHOD.md §1 headers)."""
+    """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (METHOD.md §1 headers).
+
+    ``innograph export neo4j-import DIR`` instead writes the node and relationship files of
+    ``neo4j-admin database import full``, ``import.sh`` (the exact command) and
+    ``schema.cypher`` (constraints to create afterwards).
+    """
     from .pipeline.export import export_csvs
 
+    if str(out_dir) == "neo4j-import":
+        from .pipeline.neo4j_import import export_neo4j_import
+
+        if import_dir is None:
+            _fail(ValueError("export neo4j-import needs a folder: "
+                                    "innograph export neo4j-import DIR"))
+        with _open(db, read_only=True) as store:
+            try:
+                n = export_neo4j_import(store, import_dir, database=into, overwrite=overwrite)
+            except ValueError as e:
+                _fail(e)
+        print_table([{"file": str(Path(import_dir) / k), "rows": v} for k, v in n.items()])
+        console.print(f"then: sh {Path(import_dir) / 'import.sh'}  (see its comments)")
+        return
+    if import_dir is not None:
+        _fail(ValueError(f"unexpected second folder {import_dir} (only after neo4j-import)"))
     with _open(db, read_only=True) as store:
         n = export_csvs(store, out_dir, raw=raw, method=method)
     print_table([{"file": str(Path(out_dir) / k), "rows": v} for k, v in n.items()])

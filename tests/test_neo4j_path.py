@@ -62,6 +62,33 @@ def _record_everything() -> RecordingDriver:
 
     for text in QUERIES.values():  # the analyses' queries must also run on Neo4j
         store.read_table(text, {p: 0 for p in re.findall(r"\$(\w+)", text)})
+
+    # Graph Data Science: projection, streams, mutate, drop (applicant and institution
+    # networks, weighted distances, sampled betweenness, Leiden), PageRank, version check
+    import networkx as nx
+
+    from innograph.graph import gds
+
+    G = nx.Graph()
+    G.add_edge("a1", "a2", weight=1)
+    drv.answer = lambda q, p: ([{"node": u, "score": 1.0} for u in G] if "nodeId" in q else
+                               [{"communities": 1, "modularity": 0.0}] if "mutate" in q else [])
+    for nodes in ("applicant", "institution"):
+        gds.network_metrics(store, G, nodes, (2010, 2015))
+        gds.network_metrics(store, G, nodes, None, distance="inverse_weight", betweenness_k=1,
+                            resolution=1.5)
+        gds.pagerank(store, nodes)
+    drv.answer = lambda q, p: [{"version": "2.13.2"}] if q == gds.VERSION_QUERY else []
+    assert gds.require_gds(store) == (2, 13, 2)
+    drv.answer = lambda q, p: []
+
+    # live loads: CALL { … } IN TRANSACTIONS in auto-commit statements, both CALL forms
+    for version in ((5, 26, 0), (5, 11, 0)):
+        live = Neo4jStore(drv, batch=50, tx_rows=7, server_version=version)
+        ingest(live, docs[:6], RejectLog(None))
+        live.upsert_edges("SIMILAR_TO", "Paper", "Patent", pa.table(
+            {"src": ["P0001"], "dst": ["US10000001"], "score": [0.5], "rank": [1],
+             "method": ["exact"]}))
     return drv
 
 
@@ -79,9 +106,37 @@ def test_values_travel_only_as_parameters(sent):
 
 def test_writes_use_write_transactions_and_reads_read(sent):
     for mode, query, _ in sent:
-        if dialect.looks_like_write(query):
+        if "IN TRANSACTIONS" in query:  # only allowed in an auto-commit statement
+            assert mode == "auto", query
+        elif "gds." in query:  # GDS: one auto-commit session, the projection's server
+            assert mode == "auto", query
+        elif dialect.looks_like_write(query):
             assert mode == "write", query
     assert any(m == "read" and q.startswith("MATCH") for m, q, _ in sent)
+    assert {m for m, _q, _p in sent} == {"read", "write", "auto"}
+
+
+def test_live_load_sends_rows_in_transactions_of_tx_rows():
+    drv = RecordingDriver(lambda q, p: [{"n": len(p.get("rows", []))}] if "rows" in p else [])
+    store = Neo4jStore(drv, batch=4, tx_rows=3, server_version=(5, 26, 0))
+    keys = [f"K{i}" for i in range(10)]
+    c = store.upsert_nodes("Keyword", pa.table({"name": keys, "freq": list(range(10))}))
+    assert c.inserted == 10 and c.updated == 0
+    bulk = [(m, q, p) for m, q, p in drv.sent if "IN TRANSACTIONS" in q]
+    assert [len(p["rows"]) for _m, _q, p in bulk] == [4, 4, 2]  # batch rows per statement
+    assert all(m == "auto" and p["tx_rows"] == 3 for m, _q, p in bulk)
+    assert bulk[0][1] == ("UNWIND $rows AS r CALL (r) { MERGE (n:Keyword {name: r.key}) "
+                          "SET n += r.props RETURN count(n) AS c } IN TRANSACTIONS OF $tx_rows "
+                          "ROWS RETURN sum(c) AS n")
+    assert [r["key"] for _m, _q, p in bulk for r in p["rows"]] == keys
+    old = Neo4jStore(RecordingDriver(), tx_rows=3, server_version=(5, 20, 0))
+    old.upsert_nodes("Keyword", pa.table({"name": ["a"]}))
+    assert "CALL { WITH r MERGE" in old.driver.sent[-1][1]
+    with pytest.raises(ValueError, match="tx_rows"):
+        Neo4jStore(RecordingDriver(), tx_rows=0)
+    with pytest.raises(ReadOnlyQueryError):
+        Neo4jStore(RecordingDriver(), read_only=True, tx_rows=5).upsert_nodes(
+            "Keyword", pa.table({"name": ["a"]}))
 
 
 def test_schema_has_a_uniqueness_constraint_per_label():
@@ -148,8 +203,10 @@ def _lint(statements: list[dict]) -> list[dict]:
 
 
 def test_every_neo4j_statement_passes_neo4js_linter(sent):
+    from innograph.graph.neo4j_store import COMPONENTS_QUERY
+
     seen, statements = set(), []
-    for _m, q, p in sent:
+    for _m, q, p in sent + [("auto", COMPONENTS_QUERY, {})]:  # + the version check on connect
         if q not in seen:
             seen.add(q)
             statements.append({"id": len(statements), "query": q,
@@ -162,6 +219,7 @@ def test_every_neo4j_statement_passes_neo4js_linter(sent):
                 problems.append(f"{d['severity']}: {d['message']}\n  in: {s['query']}")
     assert not problems, "\n".join(problems)
     assert len(statements) > 30
+    assert sum("gds." in s["query"] for s in statements) >= 12  # GDS statements linted too
 
 
 def test_linter_catches_kuzu_isms_and_typos():

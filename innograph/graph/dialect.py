@@ -26,7 +26,7 @@ NEO4J = "neo4j"
 
 # Map keys of the ``$rows`` payloads the Neo4j builders read (``r.key``, ``r.props`` …),
 # and result column names; not graph properties, but Neo4j's linter sees them as keys.
-PAYLOAD_KEYS = ("key", "props", "keys", "src", "dst", "n", "i", "vector")
+PAYLOAD_KEYS = ("key", "props", "keys", "src", "dst", "n", "i", "vector", "c")
 
 
 # ------------------------------------------------------------------------ Kùzu
@@ -99,6 +99,38 @@ def neo4j_upsert_edges(rel_type: str, from_label: str, to_label: str) -> str:
         f"MATCH (b:{to_label} {{{tk}: r.dst}}) "
         f"MERGE (a)-[e:{rel_type}{merge_map}]->(b) SET e += r.props RETURN count(e) AS n"
     )
+
+
+# --- live loads: CALL { … } IN TRANSACTIONS (neo4j_store, tx_rows) ---
+def neo4j_upsert_nodes_body(label: str) -> str:
+    """The per-row body of a batched node upsert (row variable ``r`` = {key, props})."""
+    spec = schema.node(label)
+    return (f"MERGE (n:{label} {{{spec.key}: r.key}}) SET n += r.props "
+            "RETURN count(n) AS c")
+
+
+def neo4j_upsert_edges_body(rel_type: str, from_label: str, to_label: str) -> str:
+    """The per-row body of a batched edge upsert (``r`` = {src, dst, keys, props})."""
+    spec = schema.rel(rel_type)
+    if (from_label, to_label) not in spec.pairs:
+        raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+    fk, tk = schema.node(from_label).key, schema.node(to_label).key
+    merge_keys = ", ".join(f"{p}: r.keys.{p}" for p in spec.key_props)
+    merge_map = f" {{{merge_keys}}}" if merge_keys else ""
+    return (f"MATCH (a:{from_label} {{{fk}: r.src}}) MATCH (b:{to_label} {{{tk}: r.dst}}) "
+            f"MERGE (a)-[e:{rel_type}{merge_map}]->(b) SET e += r.props RETURN count(e) AS c")
+
+
+def neo4j_in_transactions(body: str, scope_clause: bool = True) -> str:
+    """``UNWIND $rows AS r CALL (r) { body } IN TRANSACTIONS OF $tx_rows ROWS RETURN sum(c)``.
+
+    Parameters ``$rows`` (list of maps) and ``$tx_rows`` (rows per inner transaction). Must
+    be sent as an auto-commit statement (``session.run``). ``scope_clause`` False writes the
+    pre-5.23 form ``CALL { WITH r … }`` (deprecated from 5.23, still accepted by 5.x).
+    """
+    head = "CALL (r) { " if scope_clause else "CALL { WITH r "
+    return (f"UNWIND $rows AS r {head}{body} }} IN TRANSACTIONS OF $tx_rows ROWS "
+            "RETURN sum(c) AS n")
 
 
 def _edge_where(rel_type: str, where_props: list[str]) -> str:

@@ -5,6 +5,17 @@ transactions (``execute_write``, retried by the driver on transient errors, rout
 leader on a cluster); reads in ``execute_read``. Credentials come from ``NEO4J_USER`` /
 ``NEO4J_PASSWORD`` or from the file named by ``INNOGRAPH_NEO4J_CONFIG`` (``KEY=value`` lines),
 never from the command line, and are never logged.
+
+Connecting (``Neo4jStore.connect``) checks what users hit first and says it in one line:
+an unreachable server, refused credentials, a database that does not exist (``--database`` /
+``$INNOGRAPH_NEO4J_DATABASE``), a server older than Neo4j 5 (``check_server_version`` over
+``CALL dbms.components()``). ``neo4j+s://`` (Aura) and ``bolt+s://`` URLs carry their TLS
+setting in the scheme; the driver takes them as they are.
+
+Live loads (``tx_rows`` set, the default for a connected store): node and edge upserts are
+sent as ``UNWIND $rows AS r CALL (r) { … } IN TRANSACTIONS OF $tx_rows ROWS`` in an
+auto-commit transaction (``session.run``: CALL IN TRANSACTIONS cannot run inside a managed
+transaction); the uniqueness constraints exist before (``ensure_schema`` runs on open).
 """
 
 from __future__ import annotations
@@ -22,6 +33,72 @@ from .store import UpsertCount
 
 WRITE_BATCH = 5000
 VECTOR_BATCH = 256  # query vectors per UNWIND statement
+TX_ROWS = 1000  # rows per inner transaction of a live load (CALL … IN TRANSACTIONS)
+MIN_MAJOR = 5  # oldest Neo4j major version innograph supports
+CALL_SCOPE_SINCE = (5, 23)  # ``CALL (r) { … }`` (variable scope clause) exists from 5.23
+DATABASE_ENV = "INNOGRAPH_NEO4J_DATABASE"
+TX_ROWS_ENV = "INNOGRAPH_NEO4J_TX_ROWS"
+
+COMPONENTS_QUERY = ("CALL dbms.components() YIELD name, versions, edition "
+                    "RETURN name, versions, edition")
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """``"5.26.1"`` → (5, 26, 1); ``"5.13-aura"`` → (5, 13); a non-numeric part ends it."""
+    out = []
+    for part in str(text).split("."):
+        digits = "".join(ch for ch in part.split("-")[0] if ch.isdigit())
+        if not digits or digits != part.split("-")[0]:
+            if digits:
+                out.append(int(digits))
+            break
+        out.append(int(digits))
+    if not out:
+        raise ValueError(f"not a version number: {text!r}")
+    return tuple(out)
+
+
+def check_server_version(components: list[dict[str, Any]], url: str = "") -> tuple[int, ...]:
+    """The Neo4j kernel version from ``CALL dbms.components()`` rows; raises
+    StoreUnreachableError when it is older than Neo4j 5 (calendar versions 2025.x are newer).
+
+    ``components``: rows with ``name`` ("Neo4j Kernel") and ``versions`` (a list of strings).
+    """
+    kernel = next((r for r in components if str(r.get("name", "")).lower() == "neo4j kernel"),
+                  components[0] if components else None)
+    if kernel is None or not kernel.get("versions"):
+        raise StoreUnreachableError(f"Neo4j at {url or 'the server'} did not report its version "
+                                    "(CALL dbms.components() returned nothing)")
+    text = kernel["versions"][0]
+    version = parse_version(text)
+    if version[0] < MIN_MAJOR:
+        raise StoreUnreachableError(
+            f"Neo4j at {url or 'the server'} is version {text}; innograph needs Neo4j 5 or later "
+            "(`docker compose up -d` starts 5.26)")
+    return version
+
+
+def explain_connect_error(url: str, err: BaseException, user: str = "neo4j",
+                          database: str | None = None) -> str:
+    """One line saying what went wrong when connecting, and what to do (never the password).
+
+    Classified by the driver's exception class and Neo4j status code: refused credentials,
+    an unknown database, an unreachable server, a bad URL/TLS setting, anything else.
+    """
+    name = type(err).__name__
+    code = str(getattr(err, "code", "") or "")
+    if name == "AuthError" or "Security.Unauthorized" in code:
+        return (f"Neo4j at {url} refused the credentials of user {user!r}: check NEO4J_USER / "
+                "NEO4J_PASSWORD (or the file named by INNOGRAPH_NEO4J_CONFIG)")
+    if "DatabaseNotFound" in code or name == "DatabaseNotFound":
+        return (f"Neo4j at {url} has no database {database!r}: check --database / "
+                f"${DATABASE_ENV} (SHOW DATABASES lists them)")
+    if name in ("ServiceUnavailable", "SessionExpired") or isinstance(err, OSError):
+        return (f"cannot reach Neo4j at {url}: {name}. Is it running (`docker compose up -d`), "
+                "and is the host/port right? (neo4j+s:// for Aura)")
+    if name in ("ConfigurationError", "ValueError"):
+        return f"cannot use the Neo4j URL {url}: {err}"
+    return f"cannot use Neo4j at {url}: {name}: {err}"
 
 
 def credentials(env: dict[str, str] | None = None) -> tuple[str, str]:
@@ -55,24 +132,50 @@ class Neo4jStore:
     vector_year_filter = False  # Neo4j 5 cannot filter inside the vector index
 
     def __init__(self, driver: Any, database: str | None = None, read_only: bool = False,
-                 batch: int = WRITE_BATCH):
+                 batch: int = WRITE_BATCH, tx_rows: int | None = None,
+                 server_version: tuple[int, ...] | None = None):
+        """``batch``: rows per statement (``$rows``); ``tx_rows``: rows per inner transaction
+        of ``CALL … IN TRANSACTIONS`` (None: one managed write transaction per statement);
+        ``server_version``: chooses ``CALL (r) {…}`` (5.23+) or ``CALL {WITH r …}``."""
         self.driver, self.database, self.read_only, self.batch = driver, database, read_only, batch
+        if tx_rows is not None and (isinstance(tx_rows, bool) or int(tx_rows) < 1):
+            raise ValueError(f"tx_rows must be a positive integer, got {tx_rows!r}")
+        self.tx_rows = int(tx_rows) if tx_rows is not None else None
+        self.server_version = server_version
 
     @classmethod
     def connect(cls, url: str, read_only: bool = False, database: str | None = None,
+                tx_rows: int | None = None, connection_timeout: float = 15.0,
                 **_: Any) -> "Neo4jStore":
+        """Open a driver on ``url`` (bolt/neo4j, +s/+ssc for TLS), check it answers, that the
+        database exists and that the server is Neo4j 5+. ``database``: else
+        ``$INNOGRAPH_NEO4J_DATABASE``, else the server's default. ``tx_rows``: else
+        ``$INNOGRAPH_NEO4J_TX_ROWS``, else ``TX_ROWS``. Errors: StoreUnreachableError, one line."""
         import neo4j
 
+        database = database or os.environ.get(DATABASE_ENV) or None
+        if tx_rows is None:
+            tx_rows = int(os.environ.get(TX_ROWS_ENV) or TX_ROWS)
         user, password = credentials()
+        driver = None
         try:
-            driver = neo4j.GraphDatabase.driver(url, auth=(user, password))
+            driver = neo4j.GraphDatabase.driver(url, auth=(user, password),
+                                                connection_timeout=connection_timeout)
             driver.verify_connectivity()
+            kw = {"database": database} if database else {}
+            with driver.session(**kw) as s:
+                components = s.run(COMPONENTS_QUERY).data()
         except Exception as e:  # the driver has many error classes; say what to do
-            raise StoreUnreachableError(
-                f"cannot reach Neo4j at {url}: {type(e).__name__}. Is it running "
-                "(`docker compose up -d`) and are NEO4J_USER / NEO4J_PASSWORD right?"
-            ) from e
-        return cls(driver, database=database, read_only=read_only)
+            if driver is not None:
+                driver.close()
+            raise StoreUnreachableError(explain_connect_error(url, e, user, database)) from e
+        try:
+            version = check_server_version(components, url)
+        except StoreUnreachableError:
+            driver.close()
+            raise
+        return cls(driver, database=database, read_only=read_only, tx_rows=tx_rows,
+                   server_version=version)
 
     # ---------------------------------------------------------------- plumbing
     def _session(self) -> Any:
@@ -95,6 +198,28 @@ class Neo4jStore:
 
         with self._session() as s:
             return s.execute_read(work)
+
+    def _auto(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """One auto-commit statement (``session.run``), as ``CALL … IN TRANSACTIONS`` needs."""
+        if self.read_only:
+            raise ReadOnlyQueryError("store opened read-only")
+        with self._session() as s:
+            return s.run(query, params).data()
+
+    def _bulk(self, query: str, payload: list[dict[str, Any]]) -> int:
+        """Send ``payload`` through ``query`` (a ``dialect.neo4j_in_transactions`` statement),
+        ``self.batch`` rows per statement, ``self.tx_rows`` per inner transaction; the rows
+        merged (edges: rows whose two endpoints exist). A failed inner transaction fails the
+        statement (rerun: MERGE is idempotent)."""
+        n = 0
+        for chunk in self._batches(payload):
+            n += sum(int(r.get("n") or 0)
+                     for r in self._auto(query, {"rows": chunk, "tx_rows": self.tx_rows}))
+        return n
+
+    @property
+    def _scope_clause(self) -> bool:
+        return self.server_version is None or self.server_version[:2] >= CALL_SCOPE_SINCE
 
     def _batches(self, rows: list[dict[str, Any]]) -> Any:
         for i in range(0, len(rows), self.batch):
@@ -126,6 +251,11 @@ class Neo4jStore:
         existing = self.existing_keys(label, [r[spec.key] for r in rows])
         payload = [{"key": r[spec.key], "props": _clean({k: v for k, v in r.items() if k != spec.key})}
                    for r in rows if update or r[spec.key] not in existing]
+        if self.tx_rows:
+            self._bulk(dialect.neo4j_in_transactions(
+                dialect.neo4j_upsert_nodes_body(label), self._scope_clause), payload)
+            new = len({r[spec.key] for r in rows} - existing)
+            return UpsertCount(inserted=new, updated=len(existing) if update else 0)
         q = dialect.neo4j_upsert_nodes(label)
         for chunk in self._batches(payload):
             self._write(q, {"rows": chunk})
@@ -153,6 +283,10 @@ class Neo4jStore:
                                  f"{list(spec.key_props)} on Neo4j")
             props = _clean({k: v for k, v in r.items() if k not in ("src", "dst")})
             payload.append({"src": r["src"], "dst": r["dst"], "keys": keys, "props": props})
+        if self.tx_rows:  # like the managed path: rows merged, present or not before
+            n = self._bulk(dialect.neo4j_in_transactions(dialect.neo4j_upsert_edges_body(
+                rel_type, from_label, to_label), self._scope_clause), payload)
+            return UpsertCount(inserted=n)
         q = dialect.neo4j_upsert_edges(rel_type, from_label, to_label)
         n = 0
         for chunk in self._batches(payload):

@@ -17,10 +17,11 @@ One function per analysis (METHOD.md §6). Each reads what it needs through
   overall and per year.
 
 Neo4j: the queries below are written for Kùzu; the lead's ``dialect`` layer owns the Neo4j
-forms. On Neo4j the graph algorithms could run in the database through Graph Data Science
-(``gds.graph.project`` of the co-application projection, then ``gds.degree``,
-``gds.betweenness``, ``gds.closeness``, ``gds.louvain``); here they run in networkx on the
-pulled subgraph, which gives the same numbers and also has Burt's measures (GDS has none).
+forms. On Neo4j the applicant and institution networks' graph algorithms run in the
+database through Graph Data Science (:mod:`innograph.graph.gds`: ``gds.graph.project`` of the
+co-application projection, then ``gds.degree``, ``gds.betweenness``, ``gds.closeness``,
+``gds.louvain`` / ``gds.leiden``, ``gds.wcc``); Burt's measures (GDS has none) and the region
+/ country networks stay in networkx, as does everything on the embedded store.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from matplotlib.figure import Figure
 
 from ..errors import BadInputError, InnographError
 from ..graph import analytics as an
+from ..graph import gds
 from ..graph import schema as S
 from ..graph.store import Store
 
@@ -526,8 +528,12 @@ def analyze_network(store: Store,
     for a, b in periods:
         fp = f if a is None else f[(f["year"] >= a) & (f["year"] <= b)]
         G = an.collaboration_network(fp, names=names)
-        s, nd = an.network_metrics(G, seed=seed, resolution=resolution, distance=distance,
-                                   betweenness_k=betweenness_k)
+        if store.kind == "neo4j" and nodes in ("applicant", "institution") and gds.enabled():
+            s, nd = gds.network_metrics(store, G, nodes, (a, b), seed=seed, distance=distance,
+                                        resolution=resolution, betweenness_k=betweenness_k)
+        else:
+            s, nd = an.network_metrics(G, seed=seed, resolution=resolution, distance=distance,
+                                       betweenness_k=betweenness_k)
         label = _period_label(a, b)
         summaries.append({"period": label, "documents": fp["document"].nunique(), **s})
         node_tables.append(nd.assign(period=label))
@@ -554,6 +560,7 @@ def _draw_graph(ax: Any, G: nx.Graph, member: dict[Any, int], size_attr: str,
         return
     if G.number_of_edges():  # isolated nodes would squeeze the layout: leave them out
         G = G.subgraph([u for u in G if G.degree(u) > 0])
+        labels = {u: t for u, t in labels.items() if u in G}  # (a label without a node fails)
     pos = nx.spring_layout(G, seed=seed, weight="weight", k=2.0 / np.sqrt(G.number_of_nodes()))
     sizes = np.array([float(G.nodes[u].get(size_attr, 1) or 1) for u in G])
     sizes = 60 + 540 * sizes / sizes.max()
