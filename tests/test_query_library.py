@@ -17,10 +17,13 @@ from innograph.pipeline.ingest import ingest
 from innograph.pipeline.query import run_named_query
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def planted_query_store(path: str):
+    """The embedded store of the query tests: a seed-7 synthetic corpus (90 papers, 80
+    patents), its 12 planted flows as ``exact`` SIMILAR_TO edges (scores 0.50, 0.51, …) and a
+    novelty on every third document. Returns (store, docs, truth, by_id, scores, novelty);
+    tests/test_oracle.py builds on it."""
     docs, truth = synthetic_corpus(seed=7, n_papers=90, n_patents=80, n_flows=12, n_novel=4)
-    store = open_store(str(tmp_path_factory.mktemp("q") / "g.db"))
+    store = open_store(path)
     ingest(store, docs, RejectLog(None))
     scores = {p: 0.5 + i / 100 for i, p in enumerate(sorted(truth.flows))}
     store.upsert_edges("SIMILAR_TO", "Paper", "Patent", pa.Table.from_pylist(
@@ -31,8 +34,14 @@ def demo(tmp_path_factory):
         ids = [d.id for d in docs if d.id in nov and d.label == label]
         store.set_properties(label, pa.table({"id": ids, "novelty": [nov[i] for i in ids]}))
     by_id = {d.id: d for d in docs}
-    yield store, docs, truth, by_id, scores, nov
-    store.close()
+    return store, docs, truth, by_id, scores, nov
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    built = planted_query_store(str(tmp_path_factory.mktemp("q") / "g.db"))
+    yield built
+    built[0].close()
 
 
 def q(store, name, **params):
