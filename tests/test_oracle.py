@@ -1062,3 +1062,23 @@ def test_every_analysis_matches_the_oracle_on_real_data(real, tmp_path):
     # the real files name institutions but no country or region: cooperation and countries
     # are empty there (and must be, as the oracle says); the other two have rows
     assert got["network"] > 0 and got["cooccurrence"] > 0, got
+
+
+def test_cooccurrence_figure_with_isolated_terms(tmp_path):
+    """Issue 14: ``analyze cooccurrence --of keyword`` crashed (KeyError in _draw_graph) when
+    a term of the figure co-occurs with nothing: the layout leaves isolated terms out, and
+    their labels must go with them. Tables and figure written, tables match the oracle."""
+    from innograph.loaders.records import Document
+
+    docs = [Document("paper", "A", "a", year=2020, keywords=["alpha", "beta"]),
+            Document("paper", "B", "b", year=2020, keywords=["alpha", "beta", "delta"]),
+            Document("patent", "C", "c", year=2021, keywords=["object detection"]),
+            Document("patent", "D", "d", year=2021, keywords=["delta", "alpha"])]
+    store = open_store(str(tmp_path / "g.db"))
+    try:
+        ingest(store, docs, RejectLog(None))
+        s = read_back(store)
+        assert check_cooccurrence(store, s, tmp_path / "out", None) > 0
+        assert (tmp_path / "out" / "cooccurrence_keyword.png").stat().st_size > 0
+    finally:
+        store.close()

@@ -174,3 +174,29 @@ def test_unknown_parameter_is_a_clear_error(demo):
 
     with pytest.raises(InnographError, match="no parameter"):
         run_named_query(demo[0], "top_flows", {"kk": "3"})
+
+
+def test_every_query_reading_an_ai_label_uses_the_final_label():
+    """A query that mentions ``is_ai`` or ``ai_rule`` reads them only through the final AI
+    label, ``coalesce(x.is_ai, x.ai_rule)`` (schema.final_ai_expr), and says so in a
+    comment pointing to its definition."""
+    import re
+
+    from innograph.graph import schema
+
+    seen = 0
+    for path in sorted(dialect.QUERY_DIR.glob("*.cypher")):
+        text = path.read_text(encoding="utf-8")
+        code = "\n".join(line.split("//")[0] for line in text.splitlines())
+        uses = re.findall(r"\b(\w+)\.(?:is_ai|ai_rule)\b", code)
+        if not uses:
+            continue
+        seen += 1
+        assert "final_ai_expr" in text, f"{path.name}: no comment pointing to schema.final_ai_expr"
+        for var in set(uses):
+            n_expr = code.count(schema.final_ai_expr(var))
+            n_raw = len(re.findall(rf"\b{var}\.(?:is_ai|ai_rule)\b", code))
+            assert n_raw == 2 * n_expr, (
+                f"{path.name}: {var}.is_ai / {var}.ai_rule read outside "
+                f"{schema.final_ai_expr(var)}")
+    assert seen >= 3  # documents_by_year, flows_by_ai_label, flow_paths
