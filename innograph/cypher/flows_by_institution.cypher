@@ -4,7 +4,8 @@
 // param: $method (str) = any - SIMILAR_TO method (exact | index | input | any)
 // param: $limit (int) = 50 - maximum rows
 // columns: institution, flows, patents, mean_lag_years
-// Kùzu 0.11.3 returns NULL for avg(…) beside count(DISTINCT …) (tests/test_kuzu_engine_bugs.py):
+// Kùzu 0.11.3 returns NULL for avg(…) beside count(DISTINCT …)
+// (tests/test_kuzu_engine_bugs.py):
 // so two stages and no DISTINCT: flows and lag sums per (institution, patent), then one row
 // per patent reached.
 MATCH (i:Institution)<-[:AFFILIATED_WITH]-(p:Paper)-[s:SIMILAR_TO]->(t:Patent)

@@ -5,7 +5,8 @@
 // param: $min_each (int) = 1 - keep keywords on at least this many papers and patents
 // param: $limit (int) = 50 - maximum rows
 // columns: keyword, papers, patents, bridge, first_paper_year, first_patent_year
-// Kùzu 0.11.3 returns NULL for min(…) beside count(DISTINCT …) (tests/test_kuzu_engine_bugs.py):
+// Kùzu 0.11.3 returns NULL for min(…) beside count(DISTINCT …)
+// (tests/test_kuzu_engine_bugs.py):
 // so each side in two stages and no DISTINCT: one row per (keyword, document) (a document
 // may carry a keyword twice, from the input and from KeyBERT), then count and min.
 MATCH (p:Paper)-[:HAS_KEYWORD]->(k:Keyword)
