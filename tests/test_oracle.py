@@ -14,9 +14,10 @@ A new query in the library without an entry in ``ORACLES`` and ``CASES`` fails
 
 from __future__ import annotations
 
+import inspect
 import itertools
-import os
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -724,7 +725,7 @@ class More:
 
     authored: pd.DataFrame  # author, paper, position
     author_inst: pd.DataFrame  # author, institution
-    paper_meta: pd.DataFrame  # id, cited, categories, impact (null without a venue)
+    paper_meta: pd.DataFrame  # id, cited, categories, venue, impact (null: no venue)
 
 
 def read_more(store: Store) -> More:
@@ -735,7 +736,7 @@ def read_more(store: Store) -> More:
     meta = _read(store, "MATCH (p:Paper) RETURN p.id AS id, p.cited AS cited, "
                         "p.categories AS categories")
     venue = _read(store, "MATCH (p:Paper)-[:PUBLISHED_IN]->(v:Venue) RETURN p.id AS id, "
-                         "v.impact AS impact")
+                         "v.name AS venue, v.impact AS impact")
     return More(authored, author_inst, meta.merge(venue, on="id", how="left"))
 
 
@@ -933,7 +934,11 @@ def _paper_countries(s: Snapshot, m: More) -> pd.DataFrame:
 def check_countries(store: Store, s: Snapshot, m: More, tmp: Path) -> int:
     from innograph.pipeline.analyze import analyze_countries, load_population
 
-    res = analyze_countries(store, out=tmp, top=None, topics="keyword", top_topics=1000)
+    # countries from the graph's LOCATED_IN edges; where the analysis can also parse them
+    # from affiliation text (issue 16), that parser is not re-implemented here
+    opts = ({"countries": "graph"}
+            if "countries" in inspect.signature(analyze_countries).parameters else {})
+    res = analyze_countries(store, out=tmp, top=None, topics="keyword", top_topics=1000, **opts)
     pc = _paper_countries(s, m)
     pop = load_population()
     popmap = dict(zip(pop["code"].astype(str).str.upper(), pop["population"].astype(float)))
@@ -988,7 +993,67 @@ def check_countries(store: Store, s: Snapshot, m: More, tmp: Path) -> int:
     want["country_documents"] = want["country"].map(n_c)
     want["share"] = want["documents"] / want["country_documents"]
     _cmp_frames("countries topics", res.tables["topics"], want, ["country", "topic"])
+    if "patents" in res.tables:  # the patent side and the lists (issue 16)
+        _check_country_lists(res.tables, s, m, pc, popmap)
     return len(got)
+
+
+def _check_country_lists(tables: dict[str, pd.DataFrame], s: Snapshot, m: More,
+                         pc: pd.DataFrame, popmap: dict[str, float]) -> None:
+    """patents per applicant country, the top 30 holders, the country-year series, the top
+    30 journals and institutions (the part of an institution's country parsed from its name,
+    where the graph has none, is not re-implemented: only graph countries are compared)."""
+    ac = s.loc[s.loc["kind"] == "Applicant"][["src", "country"]]
+    tc = s.appl.merge(ac, left_on="applicant", right_on="src")[["patent", "country"]]
+    rows = [{"country": c, "documents": g["patent"].nunique(),
+             "population": popmap.get(str(c).upper(), float("nan"))}
+            for c, g in tc.groupby("country")]
+    want = pd.DataFrame(rows, columns=["country", "documents", "population"])
+    want["per_million"] = want["documents"] / want["population"] * 1e6
+    want = want.sort_values(["documents", "country"], ascending=[False, True])
+    want["rank"] = range(1, len(want) + 1)
+    got = tables["patents"]
+    _cmp_frames("countries patents", got, want, ["country"])
+    assert got["country"].tolist() == want["country"].tolist()
+    names = s.applicant.set_index("id")["name"]
+    h = s.appl.groupby("applicant")["patent"].nunique().rename("patents").reset_index()
+    h["name"] = h["applicant"].map(names)
+    h["country"] = h["applicant"].map(
+        ac.groupby("src")["country"].agg(lambda v: ";".join(sorted(set(v)))))
+    h = h.sort_values(["patents", "name", "applicant"], ascending=[False, True, True]).head(30)
+    h = h.rename(columns={"applicant": "actor"})
+    h["rank"] = range(1, len(h) + 1)
+    _cmp_frames("countries holders", tables["holders"], h, ["actor"])
+    assert tables["holders"]["actor"].tolist() == h["actor"].tolist()
+    years = _years(s)
+    parts = []
+    for kind, f in (("paper", pc.rename(columns={"document": "d"})),
+                    ("patent", tc.rename(columns={"patent": "d"}))):
+        f = f[["d", "country"]].drop_duplicates().assign(year=lambda x: x["d"].map(years))
+        f = f.dropna(subset=["year"])
+        g = f.groupby(["country", "year"])["d"].nunique().rename("documents").reset_index()
+        parts.append(g.assign(kind=kind))
+    want = pd.concat(parts, ignore_index=True)
+    _cmp_frames("countries years", tables["years"], want, ["kind", "country", "year"])
+    pv = m.paper_meta.dropna(subset=["venue"])
+    j = pv.groupby("venue").agg(papers=("id", "nunique"), impact=("impact", "first"))
+    j = j.reset_index().sort_values(["papers", "venue"], ascending=[False, True]).head(30)
+    j["rank"] = range(1, len(j) + 1)
+    _cmp_frames("countries journals", tables["journals"], j, ["venue"])
+    f = _actors(s, m, "paper")
+    inst = f.groupby("actor")["document"].nunique().rename("papers").reset_index()
+    inst["name"] = inst["actor"].map(s.inst.set_index("id")["name"])
+    inst = inst.sort_values(["papers", "name", "actor"], ascending=[False, True, True]).head(30)
+    inst = inst.rename(columns={"actor": "institution"})
+    inst["rank"] = range(1, len(inst) + 1)
+    got = tables["institutions"]
+    _cmp_frames("countries institutions", got, inst, ["institution"],
+                ["rank", "institution", "name", "papers"])
+    ic = (s.loc[s.loc["kind"] == "Institution"].groupby("src")["country"]
+          .agg(lambda v: ";".join(sorted(set(v)))))
+    for i, c in zip(got["institution"], got["country"]):
+        if i in ic.index:
+            assert c == ic[i], f"countries institutions {i}: country {c}, graph {ic[i]}"
 
 
 def check_cooccurrence(store: Store, s: Snapshot, tmp: Path, max_terms: int | None) -> int:
@@ -1057,6 +1122,15 @@ def run_analyses(store: Store, tmp: Path, real_data: bool) -> dict[str, int]:
     # all terms on the planted graph; the default 100 most frequent per period on real data
     out["cooccurrence"] = check_cooccurrence(store, s, tmp / "o", 100 if real_data else None)
     return out
+
+
+def test_every_analysis_has_an_oracle():
+    from innograph.pipeline import analyze
+
+    have = {n[len("analyze_"):] for n in dir(analyze)
+            if n.startswith("analyze_") and callable(getattr(analyze, n))}
+    checked = {"cooperation", "network", "countries", "cooccurrence"}
+    assert have == checked, f"analyses without an oracle here: {sorted(have - checked)}"
 
 
 def test_every_analysis_matches_the_oracle_on_the_planted_graph(planted, tmp_path):
