@@ -17,10 +17,13 @@ from innograph.pipeline.ingest import ingest
 from innograph.pipeline.query import run_named_query
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def planted_query_store(path: str):
+    """The embedded store of the query tests: a seed-7 synthetic corpus (90 papers, 80
+    patents), its 12 planted flows as ``exact`` SIMILAR_TO edges (scores 0.50, 0.51, …) and a
+    novelty on every third document. Returns (store, docs, truth, by_id, scores, novelty);
+    tests/test_oracle.py builds on it."""
     docs, truth = synthetic_corpus(seed=7, n_papers=90, n_patents=80, n_flows=12, n_novel=4)
-    store = open_store(str(tmp_path_factory.mktemp("q") / "g.db"))
+    store = open_store(path)
     ingest(store, docs, RejectLog(None))
     scores = {p: 0.5 + i / 100 for i, p in enumerate(sorted(truth.flows))}
     store.upsert_edges("SIMILAR_TO", "Paper", "Patent", pa.Table.from_pylist(
@@ -31,8 +34,14 @@ def demo(tmp_path_factory):
         ids = [d.id for d in docs if d.id in nov and d.label == label]
         store.set_properties(label, pa.table({"id": ids, "novelty": [nov[i] for i in ids]}))
     by_id = {d.id: d for d in docs}
-    yield store, docs, truth, by_id, scores, nov
-    store.close()
+    return store, docs, truth, by_id, scores, nov
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    built = planted_query_store(str(tmp_path_factory.mktemp("q") / "g.db"))
+    yield built
+    built[0].close()
 
 
 def q(store, name, **params):
@@ -165,3 +174,29 @@ def test_unknown_parameter_is_a_clear_error(demo):
 
     with pytest.raises(InnographError, match="no parameter"):
         run_named_query(demo[0], "top_flows", {"kk": "3"})
+
+
+def test_every_query_reading_an_ai_label_uses_the_final_label():
+    """A query that mentions ``is_ai`` or ``ai_rule`` reads them only through the final AI
+    label, ``coalesce(x.is_ai, x.ai_rule)`` (schema.final_ai_expr), and says so in a
+    comment pointing to its definition."""
+    import re
+
+    from innograph.graph import schema
+
+    seen = 0
+    for path in sorted(dialect.QUERY_DIR.glob("*.cypher")):
+        text = path.read_text(encoding="utf-8")
+        code = "\n".join(line.split("//")[0] for line in text.splitlines())
+        uses = re.findall(r"\b(\w+)\.(?:is_ai|ai_rule)\b", code)
+        if not uses:
+            continue
+        seen += 1
+        assert "final_ai_expr" in text, f"{path.name}: no comment pointing to schema.final_ai_expr"
+        for var in set(uses):
+            n_expr = code.count(schema.final_ai_expr(var))
+            n_raw = len(re.findall(rf"\b{var}\.(?:is_ai|ai_rule)\b", code))
+            assert n_raw == 2 * n_expr, (
+                f"{path.name}: {var}.is_ai / {var}.ai_rule read outside "
+                f"{schema.final_ai_expr(var)}")
+    assert seen >= 3  # documents_by_year, flows_by_ai_label, flow_paths

@@ -1,7 +1,8 @@
 // name: flow_paths
 // purpose: Every paper -> SIMILAR_TO -> patent flow with its lag in years, filtered by
 // purpose: paper year range, a country or institution of the paper's authors, a keyword
-// purpose: shared by both ends, and the AI label of the paper ('' = no filter).
+// purpose: shared by both ends, and the final AI label of the paper, coalesce(is_ai, ai_rule)
+// purpose: ('' = no filter).
 // param: $year_from (int) = 0 - first paper year
 // param: $year_to (int) = 9999 - last paper year
 // param: $country (str) = '' - ISO code of a paper institution's country ('' = any)
@@ -10,9 +11,10 @@
 // param: $ai (str) = '' - 'true' / 'false' to keep only AI / non-AI papers ('' = any)
 // param: $limit (int) = 1000 - maximum rows
 // columns: paper, paper_year, patent, patent_year, lag_years, score, method
+// The final AI label is defined once in innograph/graph/schema.py (final_ai_expr).
 MATCH (p:Paper)-[s:SIMILAR_TO]->(t:Patent)
 WHERE p.year >= $year_from AND p.year <= $year_to
-  AND ($ai = '' OR p.is_ai = ($ai = 'true'))
+  AND ($ai = '' OR coalesce(p.is_ai, p.ai_rule) = ($ai = 'true'))
   AND ($country = '' OR EXISTS {
         MATCH (p)-[:AFFILIATED_WITH]->(:Institution)-[:LOCATED_IN]->(c:Country)
         WHERE c.code = $country })

@@ -560,7 +560,7 @@ def _draw_graph(ax: Any, G: nx.Graph, member: dict[Any, int], size_attr: str,
         return
     if G.number_of_edges():  # isolated nodes would squeeze the layout: leave them out
         G = G.subgraph([u for u in G if G.degree(u) > 0])
-        labels = {u: t for u, t in labels.items() if u in G}  # (a label without a node fails)
+        labels = {u: t for u, t in labels.items() if u in G}  # and their labels with them
     pos = nx.spring_layout(G, seed=seed, weight="weight", k=2.0 / np.sqrt(G.number_of_nodes()))
     sizes = np.array([float(G.nodes[u].get(size_attr, 1) or 1) for u in G])
     sizes = 60 + 540 * sizes / sizes.max()
