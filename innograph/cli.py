@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -43,7 +44,7 @@ def _open(db: Optional[str], read_only: bool = False) -> Iterator[Any]:
     try:
         store = open_store(db, read_only=read_only)
     except InnographError as e:
-        console.print(f"[red]error:[/red] {e}")
+        console.print(f"[red]error:[/red] {e}", soft_wrap=True)
         raise typer.Exit(2) from None
     try:
         yield store
@@ -52,7 +53,7 @@ def _open(db: Optional[str], read_only: bool = False) -> Iterator[Any]:
 
 
 def _fail(e: Exception) -> None:
-    console.print(f"[red]error:[/red] {e}")
+    console.print(f"[red]error:[/red] {e}", soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -209,20 +210,50 @@ def load_csv(path: Path = typer.Argument(..., help="Any CSV / TSV / JSON-lines f
 
 
 # ---------------------------------------------------------------- export / stats
+from .graph import schema  # noqa: E402  (names only; no store is opened at import)
+from .pipeline.export import EXPORT_METHODS  # noqa: E402
+
+# typer reports a value outside an Enum as a usage error listing the valid ones
+ExportMethod = Enum("ExportMethod", {m: m for m in EXPORT_METHODS}, type=str)
+MatchMethod = Enum("MatchMethod", {m: m for m in ("exact", "index")}, type=str)
+
+
+def store_label(db: Optional[str]) -> str:
+    """The store a command works on, as the user would write it."""
+    from .graph.store import resolve_url
+
+    return resolve_url(db)
+
+
 @app.command("export")
 def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs"),
            db: Optional[str] = DbOption,
            raw: bool = typer.Option(False, "--raw", help="Do not neutralise cells starting "
                                     "with = + - @ (CSV injection guard)"),
-           method: Optional[str] = typer.Option(None, "--method", help="SIMILAR_TO method for "
-                                                "DeepCosineAI.csv (default: exact, else input)")
+           method: Optional[ExportMethod] = typer.Option(
+               None, "--method", help="SIMILAR_TO method for DeepCosineAI.csv (default: exact, "
+               "else input, else index); an error if the store has none")
            ) -> None:
-    """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (METHOD.md §1 headers)."""
-    from .pipeline.export import export_csvs
+    """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (headers: docs/method.md).
+
+    A file with no rows is named on stderr with the reason; an empty store, or a --method
+    the store has no edges of, is an error (exit 1). Example: innograph export out --method exact
+    """
+    from .pipeline.export import empty_reasons, export_csvs
 
     with _open(db, read_only=True) as store:
-        n = export_csvs(store, out_dir, raw=raw, method=method)
+        if store.count(schema.PAPER) + store.count(schema.PATENT) == 0:
+            console.print(f"[red]error:[/red] the store {store_label(db)} holds no Paper and no "
+                          "Patent: nothing to export (load documents first)", soft_wrap=True)
+            raise typer.Exit(1)
+        try:
+            n = export_csvs(store, out_dir, raw=raw, method=method.value if method else None)
+        except InnographError as e:
+            console.print(f"[red]error:[/red] {e}", soft_wrap=True)
+            raise typer.Exit(1) from None
     print_table([{"file": str(Path(out_dir) / k), "rows": v} for k, v in n.items()])
+    for reason in empty_reasons(n):
+        console.print(f"[yellow]warning:[/yellow] {reason}", soft_wrap=True)
 
 
 @app.command("stats")
@@ -317,7 +348,7 @@ def embed_cmd(
 def match_cmd(
         db: Optional[str] = DbOption,
         k: int = typer.Option(1, "--k", help="Patents per paper"),
-        method: str = typer.Option("exact", "--method", help="exact | index"),
+        method: MatchMethod = typer.Option("exact", "--method", help="exact | index"),
         device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (exact)"),
         precision: str = typer.Option("fp32", "--precision", help="fp32 | fp16 | bf16 (exact; "
                                       "GPU: low-precision candidates, fused Triton kernel when "
@@ -340,7 +371,7 @@ def match_cmd(
 
     with _open(db) as store:
         try:
-            s = match(store, k=k, method=method, device=device, precision=precision,
+            s = match(store, k=k, method=method.value, device=device, precision=precision,
                       model=model, sample=sample, oversample=oversample,
                       rebuild_index=rebuild_index, year_filter=year_filter,
                       log=lambda m: console.print(m))
