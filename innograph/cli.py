@@ -216,6 +216,7 @@ from .pipeline.export import EXPORT_METHODS  # noqa: E402
 # typer reports a value outside an Enum as a usage error listing the valid ones
 ExportMethod = Enum("ExportMethod", {m: m for m in EXPORT_METHODS}, type=str)
 MatchMethod = Enum("MatchMethod", {m: m for m in ("exact", "index")}, type=str)
+EmbedMethod = Enum("EmbedMethod", {m: m for m in ("sentence", "doc2vec")}, type=str)
 
 
 def store_label(db: Optional[str]) -> str:
@@ -303,7 +304,10 @@ def query(name: Optional[str] = typer.Argument(None, help="Query name (see --lis
 @app.command("embed")
 def embed_cmd(
         db: Optional[str] = DbOption,
-        method: str = typer.Option("doc2vec", "--method", help="doc2vec | sentence"),
+        method: EmbedMethod = typer.Option("sentence", "--method", help="sentence (offline "
+                                           "all-MiniLM-L6-v2: sensible matches on real text) | "
+                                           "doc2vec (the paper's, trained on the store; see "
+                                           "README)"),
         text: str = typer.Option("text", "--text", help="text (title + abstract) | keywords"),
         model: Optional[str] = typer.Option(None, "--model", help="doc2vec: a saved model file; "
                                             "sentence: a local model folder (default: the "
@@ -330,14 +334,16 @@ def embed_cmd(
     Example: innograph embed --method sentence --text keywords --device cuda
     """
     from .pipeline.embed import embed
+    from .progress import rich_progress
 
-    with _open(db) as store:
+    with _open(db) as store, rich_progress(console=console) as bars:
         try:
-            s = embed(store, method=method, text=text, model_path=model, model_dir=models_dir,
-                      vector_size=vector_size, window=window, epochs=epochs,
-                      min_count=min_count, dm=int(dm), seed=seed, deterministic=deterministic,
-                      device=device, batch_size=batch_size, retrain=retrain, force=force,
-                      log=lambda m: console.print(m))
+            s = embed(store, method=method.value, text=text, model_path=model,
+                      model_dir=models_dir, vector_size=vector_size, window=window,
+                      epochs=epochs, min_count=min_count, dm=int(dm), seed=seed,
+                      deterministic=deterministic, device=device, batch_size=batch_size,
+                      retrain=retrain, force=force, log=lambda m: console.print(m),
+                      progress=bars)
         except InnographError as e:
             _fail(e)
     console.print(f"model {s['model']} ({s['dims']} dims) in {s['seconds']} s")
