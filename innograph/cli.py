@@ -753,7 +753,7 @@ def locarno_evaluate(model_dir: Path = typer.Argument(..., help="Locarno model d
 
 
 # ---------------------------------------------------------------------- novelty
-novelty_app = typer.Typer(help="Hypergraph novelty (MMSB after Shi & Evans 2023, METHOD.md §4): "
+novelty_app = typer.Typer(help="Hypergraph novelty (MMSB after Shi & Evans 2023, docs/method.md §4): "
                                "fit, then score.", no_args_is_help=True)
 app.add_typer(novelty_app, name="novelty")
 
@@ -841,7 +841,7 @@ def novelty_score(
 
 # ------------------------------------------------------------------ analyze (issue 8)
 analyze_app = typer.Typer(
-    help="Analyses researchers run on the graph (METHOD.md §6). Each writes CSV tables and "
+    help="Analyses researchers run on the graph (docs/method.md §7). Each writes CSV tables and "
          "a PNG figure into --out and prints the main table.\n\n"
          "Example: innograph analyze cooperation --by region --years 2012-2021 --out results",
     no_args_is_help=True)
@@ -1064,12 +1064,15 @@ def demo(out_dir: Path = typer.Option(Path("innograph-demo"), "--out", help="Out
                                    "doc2vec (trained on the corpus)"),
          db: Optional[str] = typer.Option(None, "--db", help="Store (default OUT/innograph.db)")
          ) -> None:
-    """Build a graph from a generated corpus with planted structure and export the CSVs."""
+    """Build a graph from a generated corpus with planted structure, export the CSVs and draw
+    three analyses (OUT/analysis/*.png). What it writes: README, section Demo."""
     from .pipeline.demo import run_demo
+    from .progress import rich_progress
 
     try:
-        summary = run_demo(out_dir, db=db, seed=seed, embed_method=embed,
-                           log=lambda m: console.print(m))
+        with rich_progress(console=console) as bars:
+            summary = run_demo(out_dir, db=db, seed=seed, embed_method=embed,
+                               log=lambda m: console.print(m), progress=bars)
     except InnographError as e:
         _fail(e)
     print_table([{"item": k, "value": v} for k, v in summary.items()

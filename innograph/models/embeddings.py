@@ -1,6 +1,6 @@
 """Document vectors: Doc2Vec trained on the corpus (gensim), or sentence-transformer embeddings.
 
-METHOD.md §5: every paper and patent gets one vector, compared by cosine. The DeepInnovationAI
+docs/method.md §5: every paper and patent gets one vector, compared by cosine. The DeepInnovationAI
 paper describes Doc2Vec over the text (after KeyBERT terms); its released code embeds the
 Keywords column with all-MiniLM-L6-v2. Both are offered, over title + abstract ("text") or the
 keyword list ("keywords"):

@@ -9,7 +9,7 @@ Doc2Vec trained on the corpus, or a local sentence-transformer) and writes ``emb
 year or later (``models.bestmatch.best_match``, exact; or the store's vector index,
 over-fetched then year-filtered, or year-filtered inside the index where the store can, with
 its recall@1 against exact on a sample), deletes the previous SIMILAR_TO edges of that
-method and writes the new ones {score: raw cosine, rank, method, model}. METHOD.md §5.
+method and writes the new ones {score: raw cosine, rank, method, model}. docs/method.md §5.
 """
 
 from __future__ import annotations

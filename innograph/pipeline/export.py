@@ -1,4 +1,4 @@
-"""Store → DeepPatentAI.csv, DeepDiveAI.csv, DeepCosineAI.csv (METHOD.md §1 headers).
+"""Store → DeepPatentAI.csv, DeepDiveAI.csv, DeepCosineAI.csv (headers: docs/method.md §6).
 
 Rows are ordered by id (numerically when every id is a number), keywords by their rank on
 the HAS_KEYWORD edge, so that loading an export into an empty store and exporting again
