@@ -536,14 +536,16 @@ def classify_train(stage: str = typer.Option("inner", "--stage", help="inner (te
     Example: innograph classify train --stage inner --out models/inner --max-length 512
     """
     from .pipeline.classify import train
+    from .progress import rich_progress
 
     if stage not in ("inner", "outer"):
         _fail(ValueError("--stage must be inner or outer"))
-    with _open(db) as store:
+    with _open(db) as store, rich_progress(console=console) as bars:
         try:
             r = train(store, stage, out_dir, base_model=base, labels=_kinds(kind),
                       max_length=max_length, epochs=epochs, batch_size=batch_size, lr=lr,
                       patience=patience, max_rows=max_rows, seed=seed, device=device,
+                      progress=bars(f"training {stage} (examples × epochs, at most)"),
                       log=lambda e: console.print(
                           f"epoch {e['epoch']}: train loss {e['train_loss']:.4f}, val acc "
                           f"{e['val_accuracy']:.4f}, val AUPRC {e['val_auprc']:.4f}"

@@ -123,3 +123,26 @@ def test_rich_renderer_draws_and_closes():
             cb(i + 1, 5)
     with rich_progress(enabled=False) as bars:
         bars("step")(1, 1)
+
+
+def test_classifier_training_reports_examples_seen(tmp_path):
+    from innograph.models.classifier import train_classifier
+
+    rng = np.random.default_rng(0)
+    ai = ["neural network learns", "deep learning model", "machine learning classifier"]
+    other = ["hydraulic valve seal", "garden hose nozzle", "bicycle brake lever"]
+    texts, labels = [], []
+    for i in range(40):
+        pool = ai if i % 2 else other
+        texts.append(" ".join(rng.choice(pool, 2)))
+        labels.append(bool(i % 2))
+    seen: list[tuple[int, int]] = []
+    res = train_classifier(texts, labels, out_dir=tmp_path / "clf", epochs=2, max_length=16,
+                           batch_size=4, patience=5, device="cpu", amp=False,
+                           progress=lambda d, t: seen.append((d, t)))
+    n_train = seen[0][1] // 2
+    assert n_train > 0 and all(t == 2 * n_train for _, t in seen)
+    dones = [d for d, _ in seen]
+    assert dones == sorted(dones) and len(set(dones)) == len(dones) >= 2 * (n_train // 4)
+    assert dones[-1] == 2 * n_train  # patience 5 > 2 epochs: both epochs run to the end
+    assert res["model_dir"]
