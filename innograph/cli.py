@@ -865,6 +865,17 @@ def _show(res: Any, fmt: str, names: list[tuple[str, str, Optional[int]]]) -> No
         console.print(f"wrote {f}")
 
 
+def _nothing_analysed(res: Any, needs: str, years: Optional[str]) -> None:
+    """Exit 1 with the reason when an analysis found no document to work on (its files
+    then hold empty tables): the user asked about something the store does not hold."""
+    s = res.summary
+    if s.get("documents", s.get("papers", 1)) == 0 or s.get("terms", 1) == 0:
+        where = f" in the years {years}" if years else ""
+        console.print(f"[red]error:[/red] nothing to analyse: the store has no {needs}{where} "
+                      "(the files above hold empty tables)", soft_wrap=True)
+        raise typer.Exit(1)
+
+
 @analyze_app.command("cooperation")
 def analyze_cooperation_cmd(
     by: str = typer.Option("region", "--by", help="region | country"),
@@ -892,6 +903,8 @@ def analyze_cooperation_cmd(
         _fail(e)
     _show(res, fmt, [("ranking", f"cooperation degree by {by}", None),
                      ("differences", f"differences across {by}s per year", None)])
+    _nothing_analysed(res, f"{documents}s whose {'applicants' if documents == 'patent' else 'institutions'} "
+                      f"have a {by}", years)
 
 
 @analyze_app.command("network")
@@ -930,6 +943,7 @@ def analyze_network_cmd(
         _fail(e)
     _show(res, fmt, [("summary", f"{nodes} network", None),
                      ("nodes", f"top {top} {nodes}s by strength", top)])
+    _nothing_analysed(res, f"documents with {nodes}s to link", years)
 
 
 @analyze_app.command("countries")
@@ -961,6 +975,7 @@ def analyze_countries_cmd(
         _fail(e)
     _show(res, fmt, [("countries", "country indicators", None),
                      ("flows", "co-authorship flows (first author → co-authors)", 20)])
+    _nothing_analysed(res, "papers with an author or institution country", years)
 
 
 @analyze_app.command("cooccurrence")
@@ -997,6 +1012,9 @@ def analyze_cooccurrence_cmd(
     res.tables["top_terms"] = t[t["period"] == "all"]
     _show(res, fmt, [("top_terms", f"{of} clusters: top {top} terms (all years; per year in "
                                    f"{out_dir}/cooccurrence_{of}.csv)", None)])
+    _nothing_analysed(res, ("papers or patents" if documents == "both" else f"{documents}s")
+                      + f" with {'keywords' if of == 'keyword' else 'IPC codes'} (terms found in "
+                      f"at least --min-count {min_count} documents)", years)
 
 
 # ------------------------------------------------------------ figures (issue 10)

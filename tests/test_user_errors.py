@@ -163,3 +163,35 @@ def test_export_of_an_empty_store_is_an_error(tmp_path):
     assert res.exit_code == 1
     _one_line_error(res, "holds no Paper and no Patent")
     assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------- item 3: empty analyses
+@pytest.mark.parametrize("command,needs", [
+    (["cooperation", "--by", "region"], "patents whose applicants have a region"),
+    (["cooccurrence", "--of", "keyword"], "papers or patents with keywords"),
+    (["network", "--nodes", "applicant"], "documents with applicants"),
+])
+def test_analysis_with_nothing_to_analyse_says_why_and_fails(small_store, tmp_path, command,
+                                                             needs):
+    # the store has papers and patents but no applicants, regions or keywords
+    res = _run("analyze", *command, "--out", str(tmp_path / "a"), "--db", str(small_store))
+    assert res.exit_code == 1, res.output
+    _one_line_error(res, "nothing to analyse", needs)
+
+
+def test_analysis_of_years_outside_the_store(tmp_path):
+    p = tmp_path / "g.db"
+    s = open_store(str(p))
+    s.upsert_nodes(schema.PATENT, pa.table({"id": ["US1", "US2"], "title": ["a", "b"],
+                                            "year": pa.array([2004, 2005], pa.int64())}))
+    s.upsert_nodes(schema.KEYWORD, pa.table({"name": ["robot", "valve"]}))
+    s.upsert_edges(schema.HAS_KEYWORD, schema.PATENT, schema.KEYWORD, pa.table({
+        "src": ["US1", "US1", "US2", "US2"], "dst": ["robot", "valve", "robot", "valve"],
+        "source": [schema.SOURCE_INPUT] * 4, "rank": pa.array([1, 2, 1, 2], pa.int64())}))
+    s.close()
+    ok = _run("analyze", "cooccurrence", "--out", str(tmp_path / "a"), "--db", str(p))
+    assert ok.exit_code == 0, ok.output
+    res = _run("analyze", "cooccurrence", "--years", "2030-2031", "--out", str(tmp_path / "b"),
+               "--db", str(p))
+    assert res.exit_code == 1, res.output
+    _one_line_error(res, "nothing to analyse", "in the years 2030-2031")
