@@ -21,7 +21,8 @@ from .errors import InnographError
 
 app = typer.Typer(
     help="Innovation knowledge graph: papers, patents and keywords as a hypergraph.\n\n"
-         "Example: innograph demo --out ./innograph-demo",
+         "Example: innograph demo --out ./innograph-demo\n\n"
+         "The method (formulas, choices, sources): docs/method.md in the source repository.",
     no_args_is_help=True, pretty_exceptions_show_locals=False,
 )
 load_app = typer.Typer(help="Load papers and patents into the graph (idempotent).",
@@ -331,7 +332,9 @@ def embed_cmd(
         fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Compute one vector per Paper and Patent and store it (embedding, embedding_model, …).
 
-    Example: innograph embed --method sentence --text keywords --device cuda
+    Default: sentence embeddings (offline MiniLM), which gave sensible best matches on the real
+    sets where Doc2Vec did not; --method doc2vec is the paper's (docs/method.md §5).
+    Example: innograph embed --text keywords --device cuda
     """
     from .pipeline.embed import embed
     from .progress import rich_progress
