@@ -32,7 +32,7 @@ from ..graph import schema
 from ..graph.store import Store
 from ..models import embeddings as emb
 from ..models.bestmatch import best_match
-from ..progress import ProgressFactory
+from ..progress import Progress, ProgressFactory
 
 PAGE = 20_000  # documents per read page / write batch
 EDGE_BATCH = 100_000
@@ -179,6 +179,15 @@ def embed(store: Store, method: str = "sentence", text: str = "text",
     return summary
 
 
+def _offset(report: Progress | None, base: int, total: int) -> Progress | None:
+    """A callback for one page's model call that reports ``base + done`` of the label's
+    ``total`` to ``report`` (reporting ``base`` now); None without ``report``."""
+    if report is None:
+        return None
+    report(base, total)
+    return lambda done, _page_total: report(base + done, total)
+
+
 def _tokens(text_kind: str, text: str) -> list[str]:
     return emb.keyword_tokens(_split_keywords(text)) if text_kind == "keywords" else emb.tokenize(text)
 
@@ -201,13 +210,8 @@ def _embed_sentence(store: Store, text: str, model_path: str | None, device: str
             empty = [i for i, x in todo if not x.strip()]
             full = [(i, x) for i, x in todo if x.strip()]
             _write_vectors(store, label, empty, None, model_id, at)
-            base = c["embedded"] + c["skipped"] + c["empty"] + len(empty)
-            inner = None
-            if report:
-                report(base, total)
-                def inner(done: int, _t: int, base: int = base, report: Any = report,
-                          total: int = total) -> None:
-                    report(base + done, total)
+            inner = _offset(report, c["embedded"] + c["skipped"] + c["empty"] + len(empty),
+                            total)
             if full:
                 v = emb.sentence_vectors(st, [x for _, x in full], batch_size=batch_size,
                                          progress=inner)
@@ -322,13 +326,8 @@ def _write_from_model(store: Store, label: str, text: str, model: Any, model_id:
             done_ids += [i for i, _ in old]
             parts.append(model.dv.vectors[[r for _, r in old]])
         new = [(i, w) for i, w in words if i not in trained and i not in empty_set]
-        base = c["embedded"] + c["skipped"] + c["empty"] + len(empty) + len(old)
-        inner = None
-        if report:
-            report(base, total)
-            def inner(done: int, _t: int, base: int = base, report: Any = report,
-                      total: int = total) -> None:
-                report(base + done, total)
+        inner = _offset(report, c["embedded"] + c["skipped"] + c["empty"] + len(empty)
+                        + len(old), total)
         if new:
             done_ids += [i for i, _ in new]
             parts.append(emb.infer_vectors(model, [w for _, w in new],
