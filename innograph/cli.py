@@ -389,6 +389,11 @@ def match_cmd(
     rows = [{"item": key, "value": json.dumps(v) if isinstance(v, dict) else v}
             for key, v in s.items()]
     print_table(rows, fmt)
+    if s["edges"] == 0:
+        console.print(f"[red]error:[/red] no SIMILAR_TO edge written: none of the {s['papers']} "
+                      f"papers has a patent filed the same year or later among the "
+                      f"{s['patents']} patents", soft_wrap=True)
+        raise typer.Exit(1)
 
 
 # ------------------------------------------------------------------------- keywords

@@ -195,3 +195,52 @@ def test_analysis_of_years_outside_the_store(tmp_path):
                "--db", str(p))
     assert res.exit_code == 1, res.output
     _one_line_error(res, "nothing to analyse", "in the years 2030-2031")
+
+
+# ------------------------------------------------------------ item 3: empty match
+def _vectors_store(path, paper_years, patent_years, patents_embedded=True):
+    s = open_store(str(path))
+    s.upsert_nodes(schema.PAPER, pa.table({
+        "id": [f"W{i}" for i in range(len(paper_years))],
+        "year": pa.array(paper_years, pa.int64()),
+        "embedding": [[1.0, float(i)] for i in range(len(paper_years))],
+        "embedding_model": ["m"] * len(paper_years)}))
+    s.upsert_nodes(schema.PATENT, pa.table({
+        "id": [f"P{i}" for i in range(len(patent_years))],
+        "year": pa.array(patent_years, pa.int64()),
+        "embedding": [[1.0, float(i)] if patents_embedded else None
+                      for i in range(len(patent_years))],
+        "embedding_model": ["m" if patents_embedded else None] * len(patent_years)}))
+    s.close()
+
+
+def test_match_without_embedded_patents_says_why_and_keeps_old_edges(tmp_path):
+    p = tmp_path / "g.db"
+    _vectors_store(p, [2001, 2002], [2003], patents_embedded=False)
+    s = open_store(str(p))
+    s.upsert_edges(schema.SIMILAR_TO, schema.PAPER, schema.PATENT, pa.table({
+        "src": ["W0"], "dst": ["P0"], "score": [0.5], "rank": pa.array([1], pa.int64()),
+        "method": ["exact"], "model": ["old"]}))
+    s.close()
+    res = _run("match", "--db", str(p))
+    assert res.exit_code == 2, res.output
+    _one_line_error(res, "no Patent has an embedding of model 'm'", "innograph embed")
+    s = open_store(str(p), read_only=True)
+    assert s.count(schema.SIMILAR_TO) == 1  # the earlier edge is still there
+    s.close()
+
+
+def test_match_with_every_paper_after_every_patent_says_why(tmp_path):
+    p = tmp_path / "g.db"
+    _vectors_store(p, [2010, 2011], [2001, 2002])
+    res = _run("match", "--db", str(p), "--format", "json")
+    assert res.exit_code == 1, res.output
+    _one_line_error(res, "no SIMILAR_TO edge written", "none of the 2 papers",
+                    "among the 2 patents")
+    ok_store = tmp_path / "ok.db"
+    _vectors_store(ok_store, [2001, 2011], [2001, 2002])
+    ok = _run("match", "--db", str(ok_store), "--format", "json")
+    assert ok.exit_code == 0, ok.output
+    s = open_store(str(ok_store), read_only=True)
+    assert s.count(schema.SIMILAR_TO) == 1  # W0 → a patent; W1 (2011) has none eligible
+    s.close()

@@ -398,6 +398,8 @@ def match(store: Store, k: int = 1, method: str = "exact", device: str | None = 
     Returns a summary: papers, patents, edges written, ``no_eligible`` (papers with a year
     but no patent of that year or later), ``no_year`` (papers / patents without a year, left
     out), ``removed`` (previous edges of this method), and for "index" ``recall_at_1``.
+    Raises ``InnographError`` before touching any edge when no paper or no patent has a
+    vector of ``model`` and a year.
     """
     if method not in ("exact", "index"):
         raise BadInputError(f"method must be 'exact' or 'index', not {method!r}")
@@ -430,6 +432,12 @@ def match(store: Store, k: int = 1, method: str = "exact", device: str | None = 
     if p_vecs.shape[0] and q_vecs.shape[0] and p_vecs.shape[1] != q_vecs.shape[1]:
         raise InnographError(f"papers have {p_vecs.shape[1]}-d and patents {q_vecs.shape[1]}-d "
                              "vectors: embed both with the same model")
+    for label, ids_, noyear in ((schema.PAPER, p_ids, p_noyear), (schema.PATENT, q_ids, q_noyear)):
+        if not ids_:  # nothing to match: say why before any old edge is touched
+            raise InnographError(
+                f"no {label} has an embedding of model {model!r} and a year"
+                + (f" ({noyear} embedded without a year)" if noyear else "")
+                + f": nothing to match; run `innograph embed` after loading {label.lower()}s")
     summary.update(papers=len(p_ids), patents=len(q_ids), other_model={
         schema.PAPER: p_other, schema.PATENT: q_other}, no_year={
         schema.PAPER: p_noyear, schema.PATENT: q_noyear})
