@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -20,7 +21,8 @@ from .errors import InnographError
 
 app = typer.Typer(
     help="Innovation knowledge graph: papers, patents and keywords as a hypergraph.\n\n"
-         "Example: innograph demo --out ./innograph-demo",
+         "Example: innograph demo --out ./innograph-demo\n\n"
+         "The method (formulas, choices, sources): docs/method.md in the source repository.",
     no_args_is_help=True, pretty_exceptions_show_locals=False,
 )
 load_app = typer.Typer(help="Load papers and patents into the graph (idempotent).",
@@ -65,7 +67,7 @@ def _open(db: Optional[str], read_only: bool = False) -> Iterator[Any]:
     try:
         store = open_store(db, read_only=read_only, **opts)
     except InnographError as e:
-        console.print(f"[red]error:[/red] {e}")
+        console.print(f"[red]error:[/red] {e}", soft_wrap=True)
         raise typer.Exit(2) from None
     try:
         yield store
@@ -74,7 +76,7 @@ def _open(db: Optional[str], read_only: bool = False) -> Iterator[Any]:
 
 
 def _fail(e: Exception) -> None:
-    console.print(f"[red]error:[/red] {e}")
+    console.print(f"[red]error:[/red] {e}", soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -265,6 +267,22 @@ def load_venues_cmd(path: Path = typer.Argument(..., help="CSV/TSV: name and/or 
 
 
 # ---------------------------------------------------------------- export / stats
+from .graph import schema  # noqa: E402  (names only; no store is opened at import)
+from .pipeline.export import EXPORT_METHODS  # noqa: E402
+
+# typer reports a value outside an Enum as a usage error listing the valid ones
+ExportMethod = Enum("ExportMethod", {m: m for m in EXPORT_METHODS}, type=str)
+MatchMethod = Enum("MatchMethod", {m: m for m in ("exact", "index")}, type=str)
+EmbedMethod = Enum("EmbedMethod", {m: m for m in ("sentence", "doc2vec")}, type=str)
+
+
+def store_label(db: Optional[str]) -> str:
+    """The store a command works on, as the user would write it."""
+    from .graph.store import resolve_url
+
+    return resolve_url(db)
+
+
 @app.command("export")
 def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs, or the word "
                                           "neo4j-import followed by a folder"),
@@ -273,20 +291,24 @@ def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs, 
            db: Optional[str] = DbOption,
            raw: bool = typer.Option(False, "--raw", help="Do not neutralise cells starting "
                                     "with = + - @ (CSV injection guard)"),
-           method: Optional[str] = typer.Option(None, "--method", help="SIMILAR_TO method for "
-                                                "DeepCosineAI.csv (default: exact, else input)"),
+           method: Optional[ExportMethod] = typer.Option(
+               None, "--method", help="SIMILAR_TO method for DeepCosineAI.csv (default: exact, "
+               "else input, else index); an error if the store has none"),
            into: str = typer.Option("neo4j", "--into", help="neo4j-import: the database name "
                                     "the import.sh command creates"),
            overwrite: bool = typer.Option(False, "--overwrite", help="neo4j-import: import.sh "
                                           "replaces an existing database of that name")
            ) -> None:
-    """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (METHOD.md §1 headers).
+    """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (headers: docs/method.md).
+
+    A file with no rows is named on stderr with the reason; an empty store, or a --method
+    the store has no edges of, is an error (exit 1). Example: innograph export out --method exact
 
     ``innograph export neo4j-import DIR`` instead writes the node and relationship files of
     ``neo4j-admin database import full``, ``import.sh`` (the exact command) and
     ``schema.cypher`` (constraints to create afterwards).
     """
-    from .pipeline.export import export_csvs
+    from .pipeline.export import empty_reasons, export_csvs
 
     if str(out_dir) == "neo4j-import":
         from .pipeline.neo4j_import import export_neo4j_import
@@ -305,8 +327,18 @@ def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs, 
     if import_dir is not None:
         _fail(ValueError(f"unexpected second folder {import_dir} (only after neo4j-import)"))
     with _open(db, read_only=True) as store:
-        n = export_csvs(store, out_dir, raw=raw, method=method)
+        if store.count(schema.PAPER) + store.count(schema.PATENT) == 0:
+            console.print(f"[red]error:[/red] the store {store_label(db)} holds no Paper and no "
+                          "Patent: nothing to export (load documents first)", soft_wrap=True)
+            raise typer.Exit(1)
+        try:
+            n = export_csvs(store, out_dir, raw=raw, method=method.value if method else None)
+        except InnographError as e:
+            console.print(f"[red]error:[/red] {e}", soft_wrap=True)
+            raise typer.Exit(1) from None
     print_table([{"file": str(Path(out_dir) / k), "rows": v} for k, v in n.items()])
+    for reason in empty_reasons(n):
+        console.print(f"[yellow]warning:[/yellow] {reason}", soft_wrap=True)
 
 
 @app.command("stats")
@@ -356,7 +388,10 @@ def query(name: Optional[str] = typer.Argument(None, help="Query name (see --lis
 @app.command("embed")
 def embed_cmd(
         db: Optional[str] = DbOption,
-        method: str = typer.Option("doc2vec", "--method", help="doc2vec | sentence"),
+        method: EmbedMethod = typer.Option("sentence", "--method", help="sentence (offline "
+                                           "all-MiniLM-L6-v2: sensible matches on real text) | "
+                                           "doc2vec (the paper's, trained on the store; see "
+                                           "README)"),
         text: str = typer.Option("text", "--text", help="text (title + abstract) | keywords"),
         model: Optional[str] = typer.Option(None, "--model", help="doc2vec: a saved model file; "
                                             "sentence: a local model folder (default: the "
@@ -380,17 +415,21 @@ def embed_cmd(
         fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Compute one vector per Paper and Patent and store it (embedding, embedding_model, …).
 
-    Example: innograph embed --method sentence --text keywords --device cuda
+    Default: sentence embeddings (offline MiniLM), which gave sensible best matches on the real
+    sets where Doc2Vec did not; --method doc2vec is the paper's (docs/method.md §5).
+    Example: innograph embed --text keywords --device cuda
     """
     from .pipeline.embed import embed
+    from .progress import rich_progress
 
-    with _open(db) as store:
+    with _open(db) as store, rich_progress(console=console) as bars:
         try:
-            s = embed(store, method=method, text=text, model_path=model, model_dir=models_dir,
-                      vector_size=vector_size, window=window, epochs=epochs,
-                      min_count=min_count, dm=int(dm), seed=seed, deterministic=deterministic,
-                      device=device, batch_size=batch_size, retrain=retrain, force=force,
-                      log=lambda m: console.print(m))
+            s = embed(store, method=method.value, text=text, model_path=model,
+                      model_dir=models_dir, vector_size=vector_size, window=window,
+                      epochs=epochs, min_count=min_count, dm=int(dm), seed=seed,
+                      deterministic=deterministic, device=device, batch_size=batch_size,
+                      retrain=retrain, force=force, log=lambda m: console.print(m),
+                      progress=bars)
         except InnographError as e:
             _fail(e)
     console.print(f"model {s['model']} ({s['dims']} dims) in {s['seconds']} s")
@@ -401,7 +440,7 @@ def embed_cmd(
 def match_cmd(
         db: Optional[str] = DbOption,
         k: int = typer.Option(1, "--k", help="Patents per paper"),
-        method: str = typer.Option("exact", "--method", help="exact | index"),
+        method: MatchMethod = typer.Option("exact", "--method", help="exact | index"),
         device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (exact)"),
         precision: str = typer.Option("fp32", "--precision", help="fp32 | fp16 | bf16 (exact; "
                                       "GPU: low-precision candidates, fused Triton kernel when "
@@ -424,7 +463,7 @@ def match_cmd(
 
     with _open(db) as store:
         try:
-            s = match(store, k=k, method=method, device=device, precision=precision,
+            s = match(store, k=k, method=method.value, device=device, precision=precision,
                       model=model, sample=sample, oversample=oversample,
                       rebuild_index=rebuild_index, year_filter=year_filter,
                       log=lambda m: console.print(m))
@@ -433,6 +472,11 @@ def match_cmd(
     rows = [{"item": key, "value": json.dumps(v) if isinstance(v, dict) else v}
             for key, v in s.items()]
     print_table(rows, fmt)
+    if s["edges"] == 0:
+        console.print(f"[red]error:[/red] no SIMILAR_TO edge written: none of the {s['papers']} "
+                      f"papers has a patent filed the same year or later among the "
+                      f"{s['patents']} patents", soft_wrap=True)
+        raise typer.Exit(1)
 
 
 # ------------------------------------------------------------------------- keywords
@@ -583,14 +627,16 @@ def classify_train(stage: str = typer.Option("inner", "--stage", help="inner (te
     Example: innograph classify train --stage inner --out models/inner --max-length 512
     """
     from .pipeline.classify import train
+    from .progress import rich_progress
 
     if stage not in ("inner", "outer"):
         _fail(ValueError("--stage must be inner or outer"))
-    with _open(db) as store:
+    with _open(db) as store, rich_progress(console=console) as bars:
         try:
             r = train(store, stage, out_dir, base_model=base, labels=_kinds(kind),
                       max_length=max_length, epochs=epochs, batch_size=batch_size, lr=lr,
                       patience=patience, max_rows=max_rows, seed=seed, device=device,
+                      progress=bars(f"training {stage} (examples × epochs, at most)"),
                       log=lambda e: console.print(
                           f"epoch {e['epoch']}: train loss {e['train_loss']:.4f}, val acc "
                           f"{e['val_accuracy']:.4f}, val AUPRC {e['val_auprc']:.4f}"
@@ -800,7 +846,7 @@ def locarno_evaluate(model_dir: Path = typer.Argument(..., help="Locarno model d
 
 
 # ---------------------------------------------------------------------- novelty
-novelty_app = typer.Typer(help="Hypergraph novelty (MMSB after Shi & Evans 2023, METHOD.md §4): "
+novelty_app = typer.Typer(help="Hypergraph novelty (MMSB after Shi & Evans 2023, docs/method.md §4): "
                                "fit, then score.", no_args_is_help=True)
 app.add_typer(novelty_app, name="novelty")
 
@@ -888,7 +934,7 @@ def novelty_score(
 
 # ------------------------------------------------------------------ analyze (issue 8)
 analyze_app = typer.Typer(
-    help="Analyses researchers run on the graph (METHOD.md §6). Each writes CSV tables and "
+    help="Analyses researchers run on the graph (docs/method.md §7). Each writes CSV tables and "
          "a PNG figure into --out and prints the main table.\n\n"
          "Example: innograph analyze cooperation --by region --years 2012-2021 --out results",
     no_args_is_help=True)
@@ -908,6 +954,17 @@ def _show(res: Any, fmt: str, names: list[tuple[str, str, Optional[int]]]) -> No
         print_table(_df_rows(res.tables[key], limit), fmt, title)
     for f in res.files:
         console.print(f"wrote {f}")
+
+
+def _nothing_analysed(res: Any, needs: str, years: Optional[str]) -> None:
+    """Exit 1 with the reason when an analysis found no document to work on (its files
+    then hold empty tables): the user asked about something the store does not hold."""
+    s = res.summary
+    if s.get("documents", s.get("papers", 1)) == 0 or s.get("terms", 1) == 0:
+        where = f" in the years {years}" if years else ""
+        console.print(f"[red]error:[/red] nothing to analyse: the store has no {needs}{where} "
+                      "(the files above hold empty tables)", soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @analyze_app.command("cooperation")
@@ -946,6 +1003,8 @@ def analyze_cooperation_cmd(
         s = res.summary
         console.print(f"applicants {s['applicants']}: placed in a {by} {s['applicants_placed']}, "
                       f"foreign {s['applicants_foreign']}, types {s['applicant_types']}")
+    _nothing_analysed(res, f"{documents}s whose {'applicants' if documents == 'patent' else 'institutions'} "
+                      f"have a {by}", years)
 
 
 @analyze_app.command("network")
@@ -984,6 +1043,7 @@ def analyze_network_cmd(
         _fail(e)
     _show(res, fmt, [("summary", f"{nodes} network", None),
                      ("nodes", f"top {top} {nodes}s by strength", top)])
+    _nothing_analysed(res, f"documents with {nodes}s to link", years)
 
 
 @analyze_app.command("countries")
@@ -1029,6 +1089,8 @@ def analyze_countries_cmd(
                      ("institutions", "top institutions", 10)])
     if res.summary.get("z_note"):
         console.print(f"[yellow]{res.summary['z_note']}[/yellow]")
+    if res.summary.get("patents", 0) == 0:  # the patent side alone is a result too
+        _nothing_analysed(res, "papers or patents with a country", years)
 
 
 @analyze_app.command("cooccurrence")
@@ -1065,6 +1127,9 @@ def analyze_cooccurrence_cmd(
     res.tables["top_terms"] = t[t["period"] == "all"]
     _show(res, fmt, [("top_terms", f"{of} clusters: top {top} terms (all years; per year in "
                                    f"{out_dir}/cooccurrence_{of}.csv)", None)])
+    _nothing_analysed(res, ("papers or patents" if documents == "both" else f"{documents}s")
+                      + f" with {'keywords' if of == 'keyword' else 'IPC codes'} (terms found in "
+                      f"at least --min-count {min_count} documents)", years)
 
 
 # ------------------------------------------------------------ figures (issue 10)
@@ -1134,12 +1199,15 @@ def demo(out_dir: Path = typer.Option(Path("innograph-demo"), "--out", help="Out
                                    "doc2vec (trained on the corpus)"),
          db: Optional[str] = typer.Option(None, "--db", help="Store (default OUT/innograph.db)")
          ) -> None:
-    """Build a graph from a generated corpus with planted structure and export the CSVs."""
+    """Build a graph from a generated corpus with planted structure, export the CSVs and draw
+    three analyses (OUT/analysis/*.png). What it writes: README, section Demo."""
     from .pipeline.demo import run_demo
+    from .progress import rich_progress
 
     try:
-        summary = run_demo(out_dir, db=db, seed=seed, embed_method=embed,
-                           log=lambda m: console.print(m))
+        with rich_progress(console=console) as bars:
+            summary = run_demo(out_dir, db=db, seed=seed, embed_method=embed,
+                               log=lambda m: console.print(m), progress=bars)
     except InnographError as e:
         _fail(e)
     print_table([{"item": k, "value": v} for k, v in summary.items()

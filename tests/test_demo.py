@@ -22,6 +22,16 @@ def test_demo_builds_graph_exports_and_recovers_planted_flows(tmp_path):
             assert next(csv.reader(f)) == header
     summary = json.loads((out / "summary.json").read_text())
     truth = json.loads((out / "truth.json").read_text())
+    # the plots are drawn, and summary lists exactly the files in the folder (store aside)
+    for png in ("cooperation_region.png", "cooccurrence_keyword.png", "network_region.png"):
+        assert (out / "analysis" / png).stat().st_size > 1000, png
+    on_disk = sorted(str(f.relative_to(out)) for f in out.rglob("*")
+                     if f.is_file() and not str(f.relative_to(out)).startswith("innograph.db"))
+    assert summary["files"] == on_disk
+    assert all(f"`{f}`" in (out / "summary.md").read_text() for f in on_disk)
+    # six planted topics → six keyword clusters
+    clusters = list(csv.DictReader(open(out / "analysis" / "cooccurrence_keyword_clusters.csv")))
+    assert len({r["cluster"] for r in clusters}) == 6
     assert summary["Paper"] == 240 and summary["Patent"] == 200
     assert summary["planted_flows"] == len(truth["flows"]) == 24
     assert summary["planted_flows_recovered"] == 24  # the exact best match finds every flow

@@ -65,8 +65,56 @@ def conform(table: pa.Table, columns: list[tuple[str, str]]) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=[n for n, _ in columns])
 
 
+KUZU_MAGIC = b"KUZU"  # the first bytes of a Kùzu 0.11 database file
+
+
+class StorePathError(InnographError):
+    """``--db`` names something that is not an embedded store (a folder, another kind of
+    file, or nothing at all for a command that only reads)."""
+
+
+def _is_kuzu_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(KUZU_MAGIC)) == KUZU_MAGIC
+    except OSError:
+        return False
+
+
+def check_store_path(path: str | os.PathLike, read_only: bool = False) -> None:
+    """Raise ``StorePathError`` (one line: the path and what is expected) unless ``path`` can
+    be opened as a Kùzu store: an existing Kùzu database file, an empty file, or (only when
+    writing) a path that does not exist yet, which becomes a new store.
+
+    A folder is never a store (Kùzu 0.11 keeps a store in one file); when the folder holds
+    store files (e.g. the demo folder ``innograph-demo/`` holding ``innograph.db``) the
+    message names them. Nothing is written or created here.
+    """
+    p = Path(path)
+    if p.is_dir():
+        found = sorted(c for c in p.iterdir() if c.is_file() and _is_kuzu_file(c))
+        if found:
+            names = " or ".join(str(c) for c in found[:3])
+            raise StorePathError(f"--db {p} is a folder, not a store: did you mean {names}?")
+        raise StorePathError(f"--db {p} is a folder, not a store: expected a Kùzu store file "
+                             "(e.g. innograph.db) or a bolt:// / neo4j:// URL")
+    if p.is_file():
+        if p.stat().st_size > 0 and not _is_kuzu_file(p):
+            raise StorePathError(f"--db {p} is not a Kùzu store (no Kùzu header): --db names "
+                                 "the store, e.g. innograph.db; data files go to `innograph "
+                                 "load …`")
+        return
+    if p.exists():
+        raise StorePathError(f"--db {p} is neither a file nor a folder: expected a Kùzu "
+                             "store file")
+    if read_only:
+        raise StorePathError(f"no store at {p}: load something into it first "
+                             "(`innograph load …`, or `innograph demo`), or pass the "
+                             "store's path with --db")
+
+
 class KuzuStore:
-    """A Kùzu database directory (or file) opened by this process."""
+    """A Kùzu database file opened by this process."""
 
     kind = "kuzu"
     vector_year_filter = True  # vector_query(min_year=…) filters inside the index
@@ -75,8 +123,7 @@ class KuzuStore:
                  buffer_pool_mb: int | None = None):
         self.path = str(path)
         self.read_only = read_only
-        if read_only and not Path(self.path).exists():
-            raise InnographError(f"no store at {self.path}: load something into it first")
+        check_store_path(self.path, read_only=read_only)
         mb = buffer_pool_mb or int(os.environ.get("INNOGRAPH_BUFFER_POOL_MB", DEFAULT_BUFFER_POOL_MB))
         try:
             self._db = kuzu.Database(self.path, buffer_pool_size=mb * 1024 * 1024,
@@ -88,10 +135,19 @@ class KuzuStore:
                     "readers may share it only while no writer has it open). Wait for the other "
                     "innograph command to finish, or use another --db path."
                 ) from e
-            raise
+            raise InnographError(f"cannot open the store --db {self.path}: {e}") from e
         self._conn = kuzu.Connection(self._db)
         self._tx_depth = 0
         self._column_cache: dict[str, list[tuple[str, str]]] = {}
+        if read_only:  # a writer creates the schema; a reader needs it to be there
+            tables = {r[0] for r in self._conn.execute("CALL show_tables() RETURN name")}
+            missing = [t for t in schema.DOCUMENT_LABELS if t not in tables]
+            if missing:
+                self.close()
+                raise StorePathError(
+                    f"--db {self.path} is a Kùzu database without innograph's tables "
+                    f"(no {', '.join(missing)}): an empty store or another program's; load "
+                    "something into it first (`innograph load …`)")
 
     # ----------------------------------------------------------------- basics
     @contextmanager

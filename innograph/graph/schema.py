@@ -222,7 +222,7 @@ def final_ai(is_ai: object, ai_rule: object) -> bool | None:
 
 
 # ------------------------------------------------------------------ CSV headers
-# METHOD.md §1: exact headers, in this order, UTF-8.
+# docs/method.md §6: exact headers, in this order, UTF-8.
 DEEP_PATENT_CSV = "DeepPatentAI.csv"
 DEEP_DIVE_CSV = "DeepDiveAI.csv"
 DEEP_COSINE_CSV = "DeepCosineAI.csv"

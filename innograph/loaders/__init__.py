@@ -7,8 +7,8 @@ that touches no store (``pipeline.ingest`` writes the records). ``LOADERS`` name
 =================  ==========  ==============================================================
 name               PATH        reads
 =================  ==========  ==============================================================
-deepinnovation     folder,     DeepDiveAI.csv, DeepPatentAI.csv, DeepCosineAI.csv (METHOD.md
-                   .zip or     §1 headers); options ``require_year``, ``encoding``
+deepinnovation     folder,     DeepDiveAI.csv, DeepPatentAI.csv, DeepCosineAI.csv (docs/method.md
+                   .zip or     §6 headers); options ``require_year``, ``encoding``
                    file
 arxiv              file        arXiv metadata, JSON lines or CSV (Kaggle snapshot columns, or
                                the scraped variants); options ``variant``, ``encoding``,

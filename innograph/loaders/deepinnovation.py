@@ -108,7 +108,7 @@ def _check_header(expected: list[str]):  # type: ignore[no-untyped-def]
         if info.fmt == "jsonl" or info.header != expected:
             raise BadInputError(
                 f"header does not match; expected exactly {','.join(expected)} "
-                f"(METHOD.md §1), found {','.join(info.header)}",
+                f"(docs/method.md §6), found {','.join(info.header)}",
                 file=info.file, line=info.line, field="header")
     return check
 

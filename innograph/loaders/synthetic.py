@@ -9,7 +9,7 @@ authors, affiliations, countries, regions, applicants, IPC codes and keyword lis
   so embeddings, co-occurrence clusters and classifiers have structure to find;
 - **flows**: ``n_flows`` papers each have one patent filed 1–3 years later that restates the
   paper's rare signature phrase and most of its wording: the paper → patent best match
-  (METHOD.md §5) must recover these pairs;
+  (docs/method.md §5) must recover these pairs;
 - **novel**: a few documents combine keywords of two distant topics; hypergraph novelty should
   rank them high;
 - **cooperation**: patents have 1–3 applicants from regions with different co-application

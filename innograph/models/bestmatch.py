@@ -1,4 +1,4 @@
-"""Exact paper → patent best match under the temporal-validity rule (METHOD.md §5).
+"""Exact paper → patent best match under the temporal-validity rule (docs/method.md §5).
 
 For paper i with year y_i and unit vector d_i, and patents j with application year y_j and
 unit vectors p_j::

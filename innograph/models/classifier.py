@@ -1110,7 +1110,8 @@ def _fit(texts: Sequence[str], y: np.ndarray, tr: np.ndarray, va: np.ndarray,
          label_names: Sequence[str], cfg: TrainConfig, base: Path, device: str | None,
          out: Path, validate: Callable[[np.ndarray], tuple[float, dict[str, Any]]],
          log: Callable[[dict[str, Any]], None] | None = None,
-         class_weight: np.ndarray | None = None) -> _Fitted:
+         class_weight: np.ndarray | None = None,
+         progress: Callable[[int, int], None] | None = None) -> _Fitted:
     """The fine-tuning loop shared by the binary and the multi-class classifiers.
 
     ``texts`` (n) and integer class codes ``y`` (n,) index ``label_names``; ``tr`` / ``va``
@@ -1121,6 +1122,8 @@ def _fit(texts: Sequence[str], y: np.ndarray, tr: np.ndarray, va: np.ndarray,
     epoch's weights, ``cfg.patience`` epochs without one stop training. Writes
     ``training_log.jsonl`` in ``out`` as it goes. Seeded: ``torch.manual_seed(cfg.seed)``
     before the head is created, numpy ``default_rng(cfg.seed)`` for the batch order.
+    ``progress(done, total)``: training examples seen after each batch, over
+    ``cfg.epochs × len(tr)`` (an upper bound: early stopping may end sooner).
     """
     import torch
     from transformers import get_linear_schedule_with_warmup
@@ -1159,6 +1162,7 @@ def _fit(texts: Sequence[str], y: np.ndarray, tr: np.ndarray, va: np.ndarray,
     log_path = out / TRAINING_LOG
     log_path.write_text("")
     best_score, best_epoch, best_state, bad = -math.inf, 0, None, 0
+    seen = 0  # training examples so far, for ``progress``
     for epoch in range(1, cfg.epochs + 1):
         t0 = time.perf_counter()
         model.train()
@@ -1186,6 +1190,9 @@ def _fit(texts: Sequence[str], y: np.ndarray, tr: np.ndarray, va: np.ndarray,
                 opt.step()
             sched.step()
             losses.append(float(loss.detach()))
+            if progress is not None:
+                seen += len(idx)
+                progress(seen, cfg.epochs * tr.size)
         z_val = _logits(model, [ids[i] for i in va], pad_id, dev, amp_dtype, cfg.eval_batch_size)
         score, fields = validate(z_val)
         improved = score > best_score
@@ -1239,7 +1246,8 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
                      monitor: str = TrainConfig.monitor, amp: bool | None = None,
                      split: tuple[float, float, float] = TrainConfig.split,
                      eval_batch_size: int = TrainConfig.eval_batch_size,
-                     log: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+                     log: Callable[[dict[str, Any]], None] | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Fine-tune a BERT-family classifier (AI = class 1) and save it as a model directory.
 
     Parameters
@@ -1259,6 +1267,7 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
         (``accuracy``, the paper's; or ``auprc``, ``loss``).
     amp : mixed precision; default on CUDA only (bfloat16, or float16 with loss scaling).
     log : called with each epoch's log record.
+    progress : ``(done, total)`` training examples seen, after each batch (see ``_fit``).
 
     Training: AdamW (no decay on biases and LayerNorm weights), linear schedule from ``lr``
     to 0 after ``warmup_ratio`` of the steps, gradient clipping at 1.0, length-grouped
@@ -1316,7 +1325,7 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
     base = Path(base_model) if base_model else default_base_model()
     out = Path(out_dir)
     fit = _fit([texts[i] for i in keep], y, tr, va, LABEL_NAMES, cfg, base, device, out,
-               validate, log)
+               validate, log, progress=progress)
 
     test_idx = te if te.size else va
     p_test = _p_ai(fit.logits(test_idx, cfg.eval_batch_size))
@@ -1366,7 +1375,8 @@ def train_multiclass(texts: Sequence[str], labels: Sequence[Any],
                      split: tuple[float, float, float] = TrainConfig.split,
                      eval_batch_size: int = TrainConfig.eval_batch_size, top_k: int = 3,
                      extra_meta: Mapping[str, Any] | None = None,
-                     log: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+                     log: Callable[[dict[str, Any]], None] | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Fine-tune a BERT-family classifier over N text labels and save it as a model directory.
 
     Same model, loop and defaults as ``train_classifier`` (AdamW lr 2e-5, weight decay 0.01,
@@ -1450,7 +1460,7 @@ def train_multiclass(texts: Sequence[str], labels: Sequence[Any],
     base = Path(base_model) if base_model else default_base_model()
     out = Path(out_dir)
     fit = _fit([texts[i] for i in keep], y_code, tr, va, classes, cfg, base, device, out,
-               validate, log, weight)
+               validate, log, weight, progress=progress)
 
     test_idx = te if te.size else va
     p_test = softmax(fit.logits(test_idx, cfg.eval_batch_size))

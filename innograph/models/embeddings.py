@@ -1,6 +1,6 @@
 """Document vectors: Doc2Vec trained on the corpus (gensim), or sentence-transformer embeddings.
 
-METHOD.md §5: every paper and patent gets one vector, compared by cosine. The DeepInnovationAI
+docs/method.md §5: every paper and patent gets one vector, compared by cosine. The DeepInnovationAI
 paper describes Doc2Vec over the text (after KeyBERT terms); its released code embeds the
 Keywords column with all-MiniLM-L6-v2. Both are offered, over title + abstract ("text") or the
 keyword list ("keywords"):
@@ -32,11 +32,37 @@ import hashlib
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from ..errors import ModelMissingError
+
+# ``(done, total) -> None``: counts of documents processed (see ``innograph.progress``)
+ProgressCallback = Callable[[int, int], None]
+
+
+def _every(total: int, steps: int = 200) -> int:
+    """Report every this many items: about ``steps`` reports over ``total``."""
+    return max(1, total // steps)
+
+
+class _CountedCorpus:
+    """A restartable corpus that reports every document it hands to gensim: the
+    vocabulary pass and each training epoch are one pass each, so ``total`` is
+    ``n_docs × (epochs + 1)`` (gensim's producer thread reads at most a few thousand
+    documents ahead of training)."""
+
+    def __init__(self, corpus: Iterable[Any], callback: ProgressCallback, total: int):
+        self.corpus, self.callback, self.total, self.done = corpus, callback, total, 0
+        self._every = _every(total)
+
+    def __iter__(self) -> Iterator[Any]:
+        for doc in self.corpus:
+            yield doc
+            self.done += 1
+            if self.done % self._every == 0 or self.done == self.total:
+                self.callback(min(self.done, self.total), self.total)
 
 __all__ = [
     "Doc2VecConfig", "stable_hash", "tokenize", "keyword_tokens", "TaggedLineCorpus",
@@ -141,17 +167,21 @@ def doc2vec_model_id(config: Doc2VecConfig, text: str = "text") -> str:
 
 
 def train_doc2vec(corpus: Iterable[Any] | str | os.PathLike, config: Doc2VecConfig = Doc2VecConfig(),
-                  deterministic: bool = False) -> Any:
+                  deterministic: bool = False, progress: ProgressCallback | None = None) -> Any:
     """Train a gensim ``Doc2Vec`` on ``corpus``.
 
     ``corpus``: a token file path (see ``TaggedLineCorpus``) or a restartable iterable of
     ``TaggedDocument`` (tags 0..n−1 in order). Returns the model; document i's vector is
-    ``model.dv[i]`` (``doc2vec_vectors``).
+    ``model.dv[i]`` (``doc2vec_vectors``). ``progress(done, total)``: documents read so far
+    over the vocabulary pass and every epoch (total = documents × (epochs + 1)).
     """
     from gensim.models.doc2vec import Doc2Vec
 
     if isinstance(corpus, (str, os.PathLike)):
         corpus = TaggedLineCorpus(corpus)
+    if progress is not None:
+        n_docs = sum(1 for _ in corpus)
+        corpus = _CountedCorpus(corpus, progress, n_docs * (config.epochs + 1))
     workers = 1 if deterministic else (config.workers or os.cpu_count() or 1)
     return Doc2Vec(
         documents=corpus, vector_size=config.vector_size, window=config.window,
@@ -174,25 +204,35 @@ def known_words(model: Any, words: Sequence[str]) -> int:
 
 
 def infer_vectors(model: Any, docs: Iterable[Sequence[str]], seed: int | None = None,
-                  epochs: int | None = None) -> np.ndarray:
+                  epochs: int | None = None,
+                  progress: ProgressCallback | None = None) -> np.ndarray:
     """Vectors of new documents (token lists) from a trained model, (n, vector_size) float32.
 
     With ``seed`` (deterministic): each document starts from a vector seeded by
     ``stable_hash(words, seed)`` and ``model.random`` is re-seeded before it, so the result
     depends only on the model, the words and the seed. Without: gensim's ``infer_vector``.
     Documents are independent either way (order and batching do not matter with a seed).
+    ``progress(done, total)``: documents inferred so far (about 200 calls in all).
     """
     from gensim.models import doc2vec_inner as inner
     from gensim.models.keyedvectors import pseudorandom_weak_vector
     from gensim import matutils
 
     epochs = epochs or model.epochs
-    out = []
+    out: list[np.ndarray] = []
     size = model.dv.vector_size
+    docs = list(docs)
+    every = _every(len(docs))
+
+    def tick() -> None:
+        if progress is not None and (len(out) % every == 0 or len(out) == len(docs)):
+            progress(len(out), len(docs))
+
     for words in docs:
         words = list(words)
         if seed is None:
             out.append(model.infer_vector(words, epochs=epochs))
+            tick()
             continue
         model.random = np.random.RandomState(seed)
         vec = pseudorandom_weak_vector(size, seed_string=f"{seed}\x1f" + " ".join(words),
@@ -217,6 +257,7 @@ def infer_vectors(model: Any, docs: Iterable[Sequence[str]], seed: int | None = 
                                         doctags_lockf=lockf)
             alpha -= delta
         out.append(vec[0].copy())
+        tick()
     if not out:
         return np.zeros((0, size), np.float32)
     return np.asarray(out, dtype=np.float32)
@@ -293,17 +334,38 @@ def sentence_dim(model: Any) -> int:
 
 
 def sentence_vectors(model: Any, texts: Sequence[str], batch_size: int = 64,
-                     normalize: bool = True) -> np.ndarray:
+                     normalize: bool = True,
+                     progress: ProgressCallback | None = None) -> np.ndarray:
     """Embeddings of ``texts``, (n, dim) float32, L2-normalised rows when ``normalize``.
 
     Texts are encoded in batches of ``batch_size`` (sentence-transformers sorts them by
     length inside ``encode``); longer texts are truncated at the model's max_seq_length.
+    With ``progress(done, total)`` the texts are sorted by length here and encoded in
+    chunks of 4 batches, reporting texts encoded after each chunk (the same vectors up to
+    float rounding: only which texts share a padded batch differs).
     """
     if len(texts) == 0:
         return np.zeros((0, sentence_dim(model)), np.float32)
-    v = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=normalize,
-                     convert_to_numpy=True, show_progress_bar=False)
-    return np.asarray(v, dtype=np.float32)
+    texts = list(texts)
+    if progress is None:
+        v = model.encode(texts, batch_size=batch_size, normalize_embeddings=normalize,
+                         convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(v, dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    out: np.ndarray | None = None
+    chunk = max(1, 4 * batch_size)
+    progress(0, len(texts))
+    for a in range(0, len(order), chunk):
+        idx = order[a:a + chunk]
+        v = np.asarray(model.encode([texts[i] for i in idx], batch_size=batch_size,
+                                    normalize_embeddings=normalize, convert_to_numpy=True,
+                                    show_progress_bar=False), dtype=np.float32)
+        if out is None:
+            out = np.empty((len(texts), v.shape[1]), np.float32)
+        out[idx] = v
+        progress(min(a + chunk, len(texts)), len(texts))
+    assert out is not None
+    return out
 
 
 def config_dict(config: Doc2VecConfig) -> dict[str, Any]:

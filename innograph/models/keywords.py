@@ -43,12 +43,11 @@ import itertools
 import os
 import sqlite3
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -444,8 +443,8 @@ def embed_candidates(vocab: Sequence[str], encoder: Encoder, cache: CandidateCac
     up, the rest encoded once (length-sorted batches) and added to the cache."""
     found = cache.get_many(encoder.model_id, vocab)
     missing = [i for i, v in enumerate(found) if v is None]
-    if progress is not None:
-        progress.total(len(missing))
+    if progress is not None:  # the caller counted every entry as work: cached ones are done
+        progress.advance(len(vocab) - len(missing))
     fresh = encoder.encode([vocab[i] for i in missing], progress)
     cache.put_many(encoder.model_id, [vocab[i] for i in missing], fresh)
     dim = fresh.shape[1] if len(missing) else (found[0].shape[0] if found else encoder.dim)
@@ -622,41 +621,24 @@ def max_sum_distance(doc_embedding: np.ndarray, word_embeddings: np.ndarray,
 
 # ============================================================== progress
 class _Bar:
-    """A rich progress task (or nothing); ``total`` sets the size, ``advance`` moves it."""
+    """Counts texts embedded for a ``(done, total) -> None`` callback (or nothing): ``total``
+    adds work that became known, ``advance`` marks work done. One counter spans a whole
+    ``extract_keywords`` call (documents, then candidates, then rescoring)."""
 
-    def __init__(self, progress: Any, label: str):
-        self._p, self._task = progress, None
-        self._label = label
+    def __init__(self, callback: Callable[[int, int], None] | None):
+        self._cb = callback
+        self.done = 0
+        self.todo = 0
 
     def total(self, n: int) -> None:
-        if self._p is not None:
-            self._task = self._p.add_task(self._label, total=n)
+        self.todo += n
+        if self._cb is not None:
+            self._cb(self.done, self.todo)
 
     def advance(self, n: int) -> None:
-        if self._p is not None and self._task is not None:
-            self._p.advance(self._task, n)
-
-
-@contextmanager
-def progress_bars(enabled: bool) -> Iterator[Any]:
-    """A rich ``Progress`` on stderr (description, bar, done/total, rate, elapsed, left), or
-    ``None`` when disabled."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
-                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
-    from rich.text import Text
-
-    class RateColumn(ProgressColumn):
-        def render(self, task: Any) -> Text:
-            return Text(f"{task.speed or 0:,.0f}/s")
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  RateColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as p:
-        yield p
+        self.done += n
+        if self._cb is not None:
+            self._cb(self.done, self.todo)
 
 
 # ============================================================== public entry point
@@ -678,7 +660,8 @@ def extract_keywords(texts: Sequence[str | None] | str, top_k: int = 10,
                      mmr_diversity: float = 0.5, nr_candidates: int = 20,
                      stop_words: str | list[str] | None = KEYBERT_STOP_WORDS,
                      cache_dir: str | os.PathLike | CandidateCache | None = None,
-                     batch_tokens: int | None = None, progress: bool = False,
+                     batch_tokens: int | None = None,
+                     progress: Callable[[int, int], None] | None = None,
                      rescore_factor: int = 3, stats: dict | None = None) -> list[Keywords]:
     """KeyBERT keywords of many texts at once: per text, (keyword, cosine) best first.
 
@@ -704,7 +687,9 @@ def extract_keywords(texts: Sequence[str | None] | str, top_k: int = 10,
     cache_dir : directory of the on-disk candidate cache, or a ``CandidateCache`` to share
         across calls (the pipeline passes one); None → a cache for this call only.
     batch_tokens : token budget per forward pass (see ``Encoder``).
-    progress : show rich progress bars (documents, candidates).
+    progress : ``(done, total) -> None``, called after each encoded batch with the texts
+        done so far (documents, then candidates: cached ones count as done when looked up)
+        over documents + candidates (the int8 rescoring shortlist adds to the total).
     stats : a dict to receive ``ExtractStats`` fields (counts of this call).
 
     Returns
@@ -739,16 +724,16 @@ def extract_keywords(texts: Sequence[str | None] | str, top_k: int = 10,
     misses0 = cache.misses
     exact = encoder.exact if rescore_factor > 0 else None
     rows = np.where(doc_rows < 0, 0, doc_rows)
-    with progress_bars(progress) as p:
-        bar = _Bar(p, "documents")
-        bar.total(len(unique))
-        doc_emb = (exact or encoder).encode(list(unique), bar)
-        cand_emb = embed_candidates(cands.vocab, encoder, cache, _Bar(p, "candidates"))
-        if diversity is None and exact is not None:
-            screened = score_pairs(doc_emb, cand_emb, cands, rows, encoder.device)
-            cands = shortlist(cands, screened, rescore_factor * top_k)
-            st.rescored = len(cands.vocab)
-            cand_emb = embed_candidates(cands.vocab, exact, cache, _Bar(p, "rescoring"))
+    bar = _Bar(progress)
+    bar.total(len(unique) + len(cands.vocab))
+    doc_emb = (exact or encoder).encode(list(unique), bar)
+    cand_emb = embed_candidates(cands.vocab, encoder, cache, bar)
+    if diversity is None and exact is not None:
+        screened = score_pairs(doc_emb, cand_emb, cands, rows, encoder.device)
+        cands = shortlist(cands, screened, rescore_factor * top_k)
+        st.rescored = len(cands.vocab)
+        bar.total(len(cands.vocab))
+        cand_emb = embed_candidates(cands.vocab, exact, cache, bar)
     st.embedded = cache.misses - misses0
     if diversity is None:
         scores = score_pairs(doc_emb, cand_emb, cands, rows, encoder.device)

@@ -2,8 +2,13 @@
 
 Steps: generate the synthetic corpus (``loaders.synthetic``) → load it into the embedded store
 → embed documents → exact best match paper → later patent (SIMILAR_TO) → mark the AI rule
-→ fit hypergraph novelty → export the three CSVs → write ``summary.json`` / ``summary.md``
-(counts, and how many planted flows the best match recovered).
+→ fit hypergraph novelty → export the three CSVs → draw three analyses into ``analysis/``
+(cooperation by region, keyword co-occurrence clusters, the region collaboration network:
+CSV tables and a PNG each) → write ``summary.json`` / ``summary.md`` (counts, how many
+planted flows the best match recovered, every file written).
+
+Embedding: ``sentence`` (default, the offline MiniLM) recovers all 24 planted flows;
+``doc2vec`` needs 60 epochs for that on this small corpus (see ``run_demo``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
+from ..progress import ProgressFactory
+
 from ..graph import schema
 from ..graph.store import open_store
 from ..loaders.records import RejectLog
@@ -19,6 +26,7 @@ from ..loaders.synthetic import synthetic_corpus
 from .export import export_csvs
 from .ingest import ingest
 
+ANALYSIS_DIR = "analysis"
 TRUTH_JSON = "truth.json"
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
@@ -50,8 +58,15 @@ def novel_in_top_decile(store: Any, novel: list[str]) -> int:
 
 def run_demo(out_dir: str | Path, db: str | None = None, seed: int = 7,
              embed_method: str = "sentence",
-             log: Callable[[str], None] = lambda m: None) -> dict[str, Any]:
-    """Run the demo into ``out_dir`` (store at ``out_dir/innograph.db`` unless ``db``)."""
+             log: Callable[[str], None] = lambda m: None,
+             progress: ProgressFactory | None = None) -> dict[str, Any]:
+    """Run the demo into ``out_dir`` (store at ``out_dir/innograph.db`` unless ``db``).
+
+    ``embed_method``: "sentence" or "doc2vec"; ``log``: one line per step; ``progress``:
+    bars for the embedding step (``innograph.progress``). Returns the summary that is also
+    written to ``summary.json``; ``summary["files"]`` lists every file written, relative to
+    ``out_dir``.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     db = db or str(out / "innograph.db")
@@ -71,7 +86,7 @@ def run_demo(out_dir: str | Path, db: str | None = None, seed: int = 7,
         # Doc2Vec: 60 epochs (not the CLI's 40) recover every planted flow of the small demo
         extra = {"epochs": 60} if embed_method == "doc2vec" else {}
         embed(store, method=embed_method, deterministic=True,
-              model_dir=str(out / "models"), seed=seed, **extra)
+              model_dir=str(out / "models"), seed=seed, progress=progress, **extra)
         log("exact best match paper → patent filed the same year or later")
         m = match(store, k=1, method="exact")
         summary["papers_without_eligible_patent"] = m.get("no_eligible", 0)
@@ -101,13 +116,28 @@ def run_demo(out_dir: str | Path, db: str | None = None, seed: int = 7,
         log(f"exporting CSVs to {out}")
         summary["exported"] = export_csvs(store, out)
         summary["counts"] = store.stats()
+
+        from . import analyze as az
+
+        log(f"analyses (cooperation, keyword co-occurrence, network) into {out / ANALYSIS_DIR}")
+        plots: list[str] = []
+        for result in (az.analyze_cooperation(store, by="region", out=out / ANALYSIS_DIR),
+                       az.analyze_cooccurrence(store, of="keyword", per_year=False,
+                                               out=out / ANALYSIS_DIR),
+                       az.analyze_network(store, nodes="region", out=out / ANALYSIS_DIR)):
+            plots += result.files
+        summary["analysis_files"] = [str(Path(f).relative_to(out)) for f in plots]
     finally:
         store.close()
     for k in ("Paper", "Patent", "Keyword", "HAS_KEYWORD", "SIMILAR_TO"):
         summary[k] = summary["counts"][k]
-    (out / SUMMARY_JSON).write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
     lines = ["# innograph demo", "", f"Store: `{db}` (seed {seed}, embedding {embed_method})", ""]
     lines += [f"- {k}: {v}" for k, v in summary.items() if not isinstance(v, (dict, list))]
-    lines += ["", "Files: " + ", ".join(summary["exported"]) + f", {TRUTH_JSON}, {SUMMARY_JSON}"]
+    files = sorted(str(f.relative_to(out)) for f in out.rglob("*")
+                   if f.is_file() and not str(f.relative_to(out)).startswith("innograph.db"))
+    files = sorted(set(files) | {SUMMARY_JSON, SUMMARY_MD})
+    summary["files"] = files
+    lines += ["", "Files:", ""] + [f"- `{f}`" for f in files]
+    (out / SUMMARY_JSON).write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
     (out / SUMMARY_MD).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return summary

@@ -9,7 +9,7 @@ Doc2Vec trained on the corpus, or a local sentence-transformer) and writes ``emb
 year or later (``models.bestmatch.best_match``, exact; or the store's vector index,
 over-fetched then year-filtered, or year-filtered inside the index where the store can, with
 its recall@1 against exact on a sample), deletes the previous SIMILAR_TO edges of that
-method and writes the new ones {score: raw cosine, rank, method, model}. METHOD.md §5.
+method and writes the new ones {score: raw cosine, rank, method, model}. docs/method.md §5.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from ..graph import schema
 from ..graph.store import Store
 from ..models import embeddings as emb
 from ..models.bestmatch import best_match
+from ..progress import Progress, ProgressFactory
 
 PAGE = 20_000  # documents per read page / write batch
 EDGE_BATCH = 100_000
@@ -124,20 +125,21 @@ def _now() -> str:
 
 
 # ------------------------------------------------------------------ embed
-def embed(store: Store, method: str = "doc2vec", text: str = "text",
+def embed(store: Store, method: str = "sentence", text: str = "text",
           model_path: str | None = None, model_dir: str | None = None,
           vector_size: int = emb.Doc2VecConfig.vector_size, window: int = emb.Doc2VecConfig.window,
           epochs: int = emb.Doc2VecConfig.epochs, min_count: int = emb.Doc2VecConfig.min_count,
           dm: int = emb.Doc2VecConfig.dm, seed: int = 0, deterministic: bool = False,
           device: str | None = None, batch_size: int = 64, retrain: bool = False,
           force: bool = False, labels: tuple[str, ...] = schema.DOCUMENT_LABELS,
-          log: Log = _quiet) -> dict[str, Any]:
+          log: Log = _quiet, progress: ProgressFactory | None = None) -> dict[str, Any]:
     """Compute and store one vector per Paper and Patent.
 
     Parameters
     ----------
-    method : "doc2vec" (trained on the store's documents) or "sentence" (a local
-        sentence-transformer; ``model_path`` None → the offline all-MiniLM-L6-v2).
+    method : "sentence" (default: a local sentence-transformer; ``model_path`` None → the
+        offline all-MiniLM-L6-v2) or "doc2vec" (trained on the store's documents, the
+        paper's choice; on the real arXiv / patent sets its top matches were nonsense).
     text : "text" (title + abstract) or "keywords" (the document's HAS_KEYWORD terms).
     model_path : doc2vec: a saved model to use instead of ``<model_dir>/<model id>.model``;
         sentence: a local model directory.
@@ -151,6 +153,10 @@ def embed(store: Store, method: str = "doc2vec", text: str = "text",
     device, batch_size : sentence-transformer device (None → CUDA if available) and batch.
     force : recompute documents whose ``embedding_model`` already equals this model's id
         (otherwise they are skipped: a rerun resumes).
+    progress : a ``ProgressFactory`` (``innograph.progress``): one ``(done, total)``
+        callback per step — Doc2Vec training (documents read over the vocabulary pass and
+        every epoch), inference and sentence encoding per label (documents done, skipped
+        ones included, over the label's documents).
 
     Returns a summary: model id, dims, per label ``embedded`` / ``skipped`` (already current)
     / ``empty`` (no usable text: embedding cleared), seconds, model path.
@@ -162,15 +168,24 @@ def embed(store: Store, method: str = "doc2vec", text: str = "text",
         cfg = emb.Doc2VecConfig(vector_size=vector_size, window=window, epochs=epochs,
                                 min_count=min_count, dm=dm, seed=seed)
         _embed_doc2vec(store, cfg, text, model_path, model_dir, deterministic, retrain, force,
-                       labels, at, summary, log)
+                       labels, at, summary, log, progress)
     elif method == "sentence":
         _embed_sentence(store, text, model_path, device, batch_size, force, labels, at,
-                        summary, log)
+                        summary, log, progress)
     else:
         raise BadInputError(f"method must be 'doc2vec' or 'sentence', not {method!r}")
     summary["at"] = at
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     return summary
+
+
+def _offset(report: Progress | None, base: int, total: int) -> Progress | None:
+    """A callback for one page's model call that reports ``base + done`` of the label's
+    ``total`` to ``report`` (reporting ``base`` now); None without ``report``."""
+    if report is None:
+        return None
+    report(base, total)
+    return lambda done, _page_total: report(base + done, total)
 
 
 def _tokens(text_kind: str, text: str) -> list[str]:
@@ -179,21 +194,27 @@ def _tokens(text_kind: str, text: str) -> list[str]:
 
 def _embed_sentence(store: Store, text: str, model_path: str | None, device: str | None,
                     batch_size: int, force: bool, labels: tuple[str, ...], at: str,
-                    summary: dict[str, Any], log: Log) -> None:
+                    summary: dict[str, Any], log: Log,
+                    progress: ProgressFactory | None = None) -> None:
     model_id = emb.sentence_model_id(model_path, text)
     st = emb.load_sentence_model(model_path, device=device)
     summary.update(model=model_id, model_path=str(model_path or emb.default_sentence_model_path()),
                    dims=emb.sentence_dim(st), device=str(st.device))
     for label in labels:
         c = Counter(embedded=0, skipped=0, empty=0)
+        report = progress(f"{label}: encoding") if progress else None
+        total = store.count(label) if report else 0
         for ids, texts, models in _doc_texts(store, label, text):
             todo = [(i, x) for i, x, m in zip(ids, texts, models) if force or m != model_id]
             c["skipped"] += len(ids) - len(todo)
             empty = [i for i, x in todo if not x.strip()]
             full = [(i, x) for i, x in todo if x.strip()]
             _write_vectors(store, label, empty, None, model_id, at)
+            inner = _offset(report, c["embedded"] + c["skipped"] + c["empty"] + len(empty),
+                            total)
             if full:
-                v = emb.sentence_vectors(st, [x for _, x in full], batch_size=batch_size)
+                v = emb.sentence_vectors(st, [x for _, x in full], batch_size=batch_size,
+                                         progress=inner)
                 _write_vectors(store, label, [i for i, _ in full], v, model_id, at)
             c["embedded"] += len(full)
             c["empty"] += len(empty)
@@ -203,7 +224,8 @@ def _embed_sentence(store: Store, text: str, model_path: str | None, device: str
 
 def _embed_doc2vec(store: Store, cfg: emb.Doc2VecConfig, text: str, model_path: str | None,
                    model_dir: str | None, deterministic: bool, retrain: bool, force: bool,
-                   labels: tuple[str, ...], at: str, summary: dict[str, Any], log: Log) -> None:
+                   labels: tuple[str, ...], at: str, summary: dict[str, Any], log: Log,
+                   progress: ProgressFactory | None = None) -> None:
     model_id = emb.doc2vec_model_id(cfg, text)
     mdir = Path(model_dir or os.environ.get("INNOGRAPH_MODELS") or DEFAULT_MODELS_DIR)
     path = Path(model_path) if model_path else mdir / f"{model_id}.model"
@@ -219,7 +241,7 @@ def _embed_doc2vec(store: Store, cfg: emb.Doc2VecConfig, text: str, model_path: 
         for label in labels:
             summary["labels"][label] = _write_from_model(
                 store, label, text, model, model_id, trained.get(label, {}), force,
-                deterministic, cfg.seed, at, log)
+                deterministic, cfg.seed, at, log, progress)
         return
     # Train on every document of every label: tokens go to a file streamed once per epoch.
     mdir_tmp = path.parent
@@ -244,7 +266,10 @@ def _embed_doc2vec(store: Store, cfg: emb.Doc2VecConfig, text: str, model_path: 
                                  "with titles/abstracts (or keywords with --text keywords) first")
         log(f"training Doc2Vec on {len(order)} documents ({model_id}, "
             f"{'1 worker, deterministic' if deterministic else 'all workers'})")
-        model = emb.train_doc2vec(tok_path, cfg, deterministic=deterministic)
+        model = emb.train_doc2vec(
+            tok_path, cfg, deterministic=deterministic,
+            progress=progress(f"Doc2Vec: {len(order)} documents × (1 + {cfg.epochs} epochs)")
+            if progress else None)
     emb.save_doc2vec(model, path)
     with ids_path.open("w", encoding="utf-8") as f:
         for label, i in order:
@@ -282,8 +307,11 @@ def _read_ids(path: Path) -> dict[str, dict[str, int]]:
 
 def _write_from_model(store: Store, label: str, text: str, model: Any, model_id: str,
                       trained: dict[str, int], force: bool, deterministic: bool, seed: int,
-                      at: str, log: Log) -> dict[str, int]:
+                      at: str, log: Log, progress: ProgressFactory | None = None
+                      ) -> dict[str, int]:
     c = Counter(embedded=0, skipped=0, empty=0, inferred=0)
+    report = progress(f"{label}: inferring") if progress else None
+    total = store.count(label) if report else 0
     for ids, texts, models in _doc_texts(store, label, text):
         todo = [(i, x) for i, x, m in zip(ids, texts, models) if force or m != model_id]
         c["skipped"] += len(ids) - len(todo)
@@ -298,10 +326,13 @@ def _write_from_model(store: Store, label: str, text: str, model: Any, model_id:
             done_ids += [i for i, _ in old]
             parts.append(model.dv.vectors[[r for _, r in old]])
         new = [(i, w) for i, w in words if i not in trained and i not in empty_set]
+        inner = _offset(report, c["embedded"] + c["skipped"] + c["empty"] + len(empty)
+                        + len(old), total)
         if new:
             done_ids += [i for i, _ in new]
             parts.append(emb.infer_vectors(model, [w for _, w in new],
-                                           seed=seed if deterministic else None))
+                                           seed=seed if deterministic else None,
+                                           progress=inner))
         if done_ids:
             _write_vectors(store, label, done_ids, np.concatenate(parts), model_id, at)
         c["embedded"] += len(done_ids)
@@ -367,6 +398,8 @@ def match(store: Store, k: int = 1, method: str = "exact", device: str | None = 
     Returns a summary: papers, patents, edges written, ``no_eligible`` (papers with a year
     but no patent of that year or later), ``no_year`` (papers / patents without a year, left
     out), ``removed`` (previous edges of this method), and for "index" ``recall_at_1``.
+    Raises ``InnographError`` before touching any edge when no paper or no patent has a
+    vector of ``model`` and a year.
     """
     if method not in ("exact", "index"):
         raise BadInputError(f"method must be 'exact' or 'index', not {method!r}")
@@ -399,6 +432,12 @@ def match(store: Store, k: int = 1, method: str = "exact", device: str | None = 
     if p_vecs.shape[0] and q_vecs.shape[0] and p_vecs.shape[1] != q_vecs.shape[1]:
         raise InnographError(f"papers have {p_vecs.shape[1]}-d and patents {q_vecs.shape[1]}-d "
                              "vectors: embed both with the same model")
+    for label, ids_, noyear in ((schema.PAPER, p_ids, p_noyear), (schema.PATENT, q_ids, q_noyear)):
+        if not ids_:  # nothing to match: say why before any old edge is touched
+            raise InnographError(
+                f"no {label} has an embedding of model {model!r} and a year"
+                + (f" ({noyear} embedded without a year)" if noyear else "")
+                + f": nothing to match; run `innograph embed` after loading {label.lower()}s")
     summary.update(papers=len(p_ids), patents=len(q_ids), other_model={
         schema.PAPER: p_other, schema.PATENT: q_other}, no_year={
         schema.PAPER: p_noyear, schema.PATENT: q_noyear})

@@ -1,4 +1,4 @@
-"""Store → DeepPatentAI.csv, DeepDiveAI.csv, DeepCosineAI.csv (METHOD.md §1 headers).
+"""Store → DeepPatentAI.csv, DeepDiveAI.csv, DeepCosineAI.csv (headers: docs/method.md §6).
 
 Rows are ordered by id (numerically when every id is a number), keywords by their rank on
 the HAS_KEYWORD edge, so that loading an export into an empty store and exporting again
@@ -16,13 +16,16 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from ..errors import BadInputError
 from ..graph import schema
 from ..graph.store import Store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-# Which SIMILAR_TO method DeepCosineAI.csv prefers when several are in the store.
+# Which SIMILAR_TO method DeepCosineAI.csv prefers when several are in the store; also the
+# only values ``export --method`` accepts.
 METHOD_PREFERENCE = ("exact", "input", "index")
+EXPORT_METHODS = METHOD_PREFERENCE
 
 
 def neutralise(value: str) -> str:
@@ -102,7 +105,28 @@ def export_csvs(store: Store, out_dir: str | Path, raw: bool = False,
 
     ``method`` picks which SIMILAR_TO edges become DeepCosineAI.csv (default: the first of
     ``METHOD_PREFERENCE`` present); only rank-1 edges are written, one row per paper.
+
+    Raises ``BadInputError`` before writing anything when ``method`` is not one of
+    ``EXPORT_METHODS``, or when the store holds no SIMILAR_TO edge of that method (the message
+    names the methods present and the command that makes them). With no ``method``, a store
+    without SIMILAR_TO edges still gets the two document files and an empty DeepCosineAI.csv
+    (the caller says so; see ``empty_reasons``).
     """
+    if method is not None and method not in EXPORT_METHODS:
+        raise BadInputError(f"--method {method!r} is not a SIMILAR_TO method: use one of "
+                            f"{', '.join(EXPORT_METHODS)}")
+    edges = store.read_table(
+        f"MATCH (a:{schema.PAPER})-[e:{schema.SIMILAR_TO}]->(b:{schema.PATENT}) "
+        "RETURN a.id AS paper, b.id AS patent, e.score AS score, e.rank AS rank, "
+        "e.method AS method"
+    ).to_pylist()
+    methods = {e["method"] for e in edges}
+    if method is not None and method not in methods:
+        present = ", ".join(sorted(map(str, methods))) or "none"
+        make = {"exact": "innograph match", "index": "innograph match --method index",
+                "input": "innograph load deepinnovation DIR (DeepCosineAI.csv)"}[method]
+        raise BadInputError(f"--method {method}: the store has no SIMILAR_TO edges of method "
+                            f"{method!r} (methods present: {present}); make them with `{make}`")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     n = {
@@ -112,12 +136,6 @@ def export_csvs(store: Store, out_dir: str | Path, raw: bool = False,
         schema.DEEP_DIVE_CSV: _documents(store, schema.PAPER, schema.DEEP_DIVE_COLUMNS,
                                          schema.DEEP_DIVE_HEADER, raw, out / schema.DEEP_DIVE_CSV),
     }
-    edges = store.read_table(
-        f"MATCH (a:{schema.PAPER})-[e:{schema.SIMILAR_TO}]->(b:{schema.PATENT}) "
-        "RETURN a.id AS paper, b.id AS patent, e.score AS score, e.rank AS rank, "
-        "e.method AS method"
-    ).to_pylist()
-    methods = {e["method"] for e in edges}
     chosen = method or next((m for m in METHOD_PREFERENCE if m in methods),
                             min(methods) if methods else None)
     best: dict[str, dict[str, Any]] = {}
@@ -131,3 +149,17 @@ def export_csvs(store: Store, out_dir: str | Path, raw: bool = False,
     n[schema.DEEP_COSINE_CSV] = _write(out / schema.DEEP_COSINE_CSV, schema.DEEP_COSINE_HEADER,
                                        rows, raw)
     return n
+
+
+def empty_reasons(counts: dict[str, int]) -> list[str]:
+    """One sentence per exported file that has no rows, saying why (for the CLI's stderr).
+
+    ``counts`` is what ``export_csvs`` returned (rows per file name).
+    """
+    why = {
+        schema.DEEP_PATENT_CSV: "the store holds no Patent (load patents first)",
+        schema.DEEP_DIVE_CSV: "the store holds no Paper (load papers first)",
+        schema.DEEP_COSINE_CSV: "the store holds no SIMILAR_TO edge (run `innograph embed` "
+                                "and `innograph match`, or load a DeepCosineAI.csv)",
+    }
+    return [f"{name} has no rows: {why[name]}" for name, n in counts.items() if n == 0]
