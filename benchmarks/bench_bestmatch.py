@@ -162,7 +162,7 @@ def gpu(args) -> dict:
 def gpu_figures(scale: float, dim: int = 384, variants: str = "fp16:triton",
                 configs: str = "", check: int = 20000, device: str = "cuda",
                 gemm_rows: int = 16384, gemm_reps: int = 50, peak: bool = False,
-                warmup: bool = True, on_result=None) -> dict:
+                warmup: bool = True, gemm: bool = True, on_result=None) -> dict:
     """Best match at ``scale`` × (3,511,929 papers × 2,356,204 patents) × ``dim`` on ``device``.
 
     Prints and returns: the device's fp16/bf16 GEMM rates (TFLOP/s; gemm_rows² × dim, and
@@ -171,7 +171,8 @@ def gpu_figures(scale: float, dim: int = 384, variants: str = "fp16:triton",
     (``precision[:kernel]``, plus the fused-kernel tile ``configs``) the time (s), effective
     TFLOP/s on the eligible work, rows recomputed in fp32 and agreement with the fp32
     reference on the sample (fraction of equal indices, max |Δscore|); each variant first
-    runs once on an 8192-row slice (``warmup``: kernel compilation stays out of the time).
+    runs once on an 8192-row slice (``warmup``: kernel compilation stays out of the time);
+    ``gemm=False`` skips the GEMM rates.
     ``on_result`` is called with the figures after each step (partial results survive a
     time-out).
     ``device="cpu"`` runs the same steps (tiny sizes; the fused kernel under
@@ -195,7 +196,7 @@ def gpu_figures(scale: float, dim: int = 384, variants: str = "fp16:triton",
     print(f"machine: {describe()}")
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
     print(f"N={n} M={m} D={dim}, eligible work {work / 1e12:.4g} TFLOP")
-    for name, dt in (("fp16", torch.float16), ("bf16", torch.bfloat16)):
+    for name, dt in (("fp16", torch.float16), ("bf16", torch.bfloat16)) if gemm else ():
         rate = _gemm_rate(dim, dt, device, gemm_rows, gemm_reps)
         res["gemm"][name] = rate
         print(f"torch GEMM rate {name}: {rate:7.1f} TFLOP/s ({gemm_rows}² × {dim})")
