@@ -16,7 +16,7 @@ if compgen -G "$CARRY/wheels/*.whl" >/dev/null; then
   SITE=/tmp/innograph-site
   if "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
        --target "$SITE" "$CARRY"/wheels/*.whl; then
-    export PYTHONPATH="$PYTHONPATH:$SITE"   # after the repo and the machine's own packages
+    export PYTHONPATH="$PYTHONPATH:$SITE"   # keybert (the machine has its dependencies)
     echo "installed from $CARRY/wheels: $(cd "$CARRY/wheels" && ls *.whl | tr '\n' ' ')"
   else
     echo "WARNING: installing $CARRY/wheels failed; the jobs that need them will say so"
