@@ -17,7 +17,8 @@ rm -f "$CARRY"/wheels/*.whl
   --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
   --platform manylinux2014_x86_64 -d "$CARRY/wheels" $WHEELS
 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "$PY" benchmarks/gpu_run.py --pack "$CARRY"
-git describe --always --dirty > "$CARRY/commit.txt" 2>/dev/null || echo unknown > "$CARRY/commit.txt"
+git describe --always --dirty > "$CARRY/commit.txt" 2>/dev/null \
+  || echo unknown > "$CARRY/commit.txt"
 tree=$( (git ls-files -z; git ls-files -z -o --exclude-standard) | xargs -0 stat -c %s 2>/dev/null \
         | awk '{s += $1} END {print s + 0}')
 carry=$(du -sb "$CARRY" | cut -f1)

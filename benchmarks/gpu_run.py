@@ -77,18 +77,35 @@ SECTIONS = ("bestmatch", "classifier", "keybert", "mmsb")
 DATA_FILE = "patents.csv.gz"
 MODEL_DIR = "minilm-fp16"
 
-# every option of a job: (full run, --tiny run)
-PROFILES: dict[str, tuple[Any, Any]] = {
-    "budget": (480.0, 360.0), "threads": (0, 1),
-    "bm_scale": (0.5, 2e-4), "bm_full_if": (40.0, 1e9), "bm_full_scale": (1.0, 3e-4), "bm_variants": ("fp16:triton", "fp16:triton"),
-    "bm_configs": ("", ""), "bm_check": (20000, 200), "bm_gemm_rows": (16384, 512),
-    "bm_gemm_reps": (50, 3), "box_bestmatch": (120.0, 90.0),
-    "kw_docs": (0, 8), "kw_stock_docs": (200, 1), "kw_ngram": ("1-3", "1-3"),
-    "kw_top_k": (10, 10), "box_keybert": (110.0, 90.0),
-    "clf_train_rows": (500, 8), "clf_docs": (20000, 32), "clf_batches": ("64,512", "16"),
-    "box_classifier": (90.0, 150.0),
-    "mmsb_hyperedges": (5_870_000, 3000), "mmsb_keywords": (1_000_000, 600),
-    "mmsb_max_iter": (500, 12), "mmsb_dtype": ("float64", "float64"), "box_mmsb": (0.0, 45.0),
+# every option of the jobs: (full run, --tiny run, what it is)
+PROFILES: dict[str, tuple[Any, Any, str]] = {
+    "budget": (480.0, 360.0, "seconds for all jobs together"),
+    "threads": (0, 1, "torch CPU threads in the jobs (0: torch's choice)"),
+    "bm_scale": (0.5, 2e-4, "best match: fraction of 3,511,929 papers and of 2,356,204 patents"),
+    "bm_full_if": (40.0, 1e9, "best match: run --bm-full-scale too when the first run "
+                              "projects the full size at ≤ this many seconds (0: never)"),
+    "bm_full_scale": (1.0, 3e-4, "best match: the scale of that second run"),
+    "bm_variants": ("fp16:triton", "fp16:triton", "best match: precision[:kernel], "
+                                                  "comma-separated (fp32, bf16:torch, …)"),
+    "bm_configs": ("", "", "best match: extra fused-kernel tiles 'BM,BN,BK,warps,stages;…'"),
+    "bm_check": (20000, 200, "best match: papers sampled for the fp32 comparison"),
+    "bm_gemm_rows": (16384, 512, "best match: GEMM rate measured on rows² × 384"),
+    "bm_gemm_reps": (50, 3, "best match: GEMM repetitions timed"),
+    "box_bestmatch": (120.0, 90.0, "time box of the best-match job, seconds"),
+    "kw_docs": (0, 8, "KeyBERT: abstracts (0: all 6,186 carried)"),
+    "kw_stock_docs": (200, 1, "KeyBERT: abstracts for the stock comparison (0: none)"),
+    "kw_ngram": ("1-3", "1-3", "KeyBERT: n-gram range"),
+    "kw_top_k": (10, 10, "KeyBERT: keywords per abstract"),
+    "box_keybert": (110.0, 90.0, "time box of the KeyBERT job, seconds"),
+    "clf_train_rows": (500, 8, "classifier: training rows per class (one epoch)"),
+    "clf_docs": (20000, 32, "classifier: texts per inference run"),
+    "clf_batches": ("64,512", "16", "classifier: inference batch sizes"),
+    "box_classifier": (90.0, 150.0, "time box of the classifier job, seconds"),
+    "mmsb_hyperedges": (5_870_000, 3000, "MMSB: synthetic hyperedges"),
+    "mmsb_keywords": (1_000_000, 600, "MMSB: keywords"),
+    "mmsb_max_iter": (500, 12, "MMSB: L-BFGS iterations at most"),
+    "mmsb_dtype": ("float64", "float64", "MMSB: float64 | float32"),
+    "box_mmsb": (0.0, 45.0, "time box of the MMSB job, seconds (0: the rest of the budget)"),
 }
 
 
@@ -150,7 +167,8 @@ def inputs(a: argparse.Namespace, tmp: Path) -> tuple[str, str, str]:
         raise FileNotFoundError(f"{carry}/{MODEL_DIR} or {carry}/{DATA_FILE} missing: run "
                                 "bash benchmarks/gpu_prepare.sh first and carry that folder")
     pack(tmp / "carry")
-    return str(unpack_model(tmp / "carry", tmp / "minilm-fp32")), str(tmp / "carry" / DATA_FILE), \
+    model = unpack_model(tmp / "carry", tmp / "minilm-fp32")
+    return str(model), str(tmp / "carry" / DATA_FILE), \
         "installed MiniLM and shared/data packed on the fly (no carry folder)"
 
 
@@ -191,8 +209,8 @@ def job_bestmatch(a: argparse.Namespace, emit: Callable[[dict], None]) -> None:
             import torch
 
             torch.cuda.empty_cache()
-        r2 = bench_bestmatch.gpu_figures(a.bm_full_scale, DIM, variants, "", a.bm_check, device=a.device,
-                                         gemm=False, on_result=report,
+        r2 = bench_bestmatch.gpu_figures(a.bm_full_scale, DIM, variants, "", a.bm_check,
+                                         device=a.device, gemm=False, on_result=report,
                                          warmup=a.device != "cpu")
         stages.append(r2)
     emit({"stages": stages})
@@ -535,10 +553,9 @@ def main(argv: list[str] | None = None) -> int:
                          "(default $OUT)")
     ap.add_argument("--carry", default=str(HERE / "carry"),
                     help="folder made by gpu_prepare.sh (model, data, wheels)")
-    for key, (full, tiny) in PROFILES.items():
+    for key, (full, tiny, what) in PROFILES.items():
         ap.add_argument("--" + key.replace("_", "-"), type=type(full), default=None,
-                        help=f"default {full!r} [{tiny!r}]"
-                        + (" (0: the rest of the budget)" if key == "box_mmsb" else ""))
+                        help=f"{what}; default {full!r} [--tiny: {tiny!r}]")
     ap.add_argument("--pack", metavar="CARRY", help="write the model and data into CARRY, exit")
     ap.add_argument("--section", help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)
@@ -549,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
         Path(a.pack).mkdir(parents=True, exist_ok=True)
         pack(Path(a.pack))
         return 0
-    for key, (full, tiny) in PROFILES.items():
+    for key, (full, tiny, _) in PROFILES.items():
         if getattr(a, key) is None:
             setattr(a, key, tiny if a.tiny else full)
     if a.device is None:
