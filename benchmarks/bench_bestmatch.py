@@ -124,72 +124,128 @@ def cpu(args) -> None:
         print(f"best_match time / faiss time = {t_ours / t_faiss:.3f}")
 
 
-def _gemm_rate(dim: int, dtype) -> float:
-    """Measured dense matrix-product rate (TFLOP/s) of this GPU for 16384² × dim tiles."""
+def _sync(device: str) -> None:
     import torch
 
-    a = torch.randn(16384, dim, device="cuda", dtype=dtype)
-    b = torch.randn(16384, dim, device="cuda", dtype=dtype)
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _gemm_rate(dim: int, dtype, device: str = "cuda", rows: int = 16384,
+               reps: int = 50) -> float:
+    """Measured dense matrix-product rate (TFLOP/s) of ``device`` for rows² × dim products
+    (random normal operands, 3 warm-ups, mean of ``reps``); ``dim = rows`` gives the square
+    (peak) rate."""
+    import torch
+
+    a = torch.randn(rows, dim, device=device, dtype=dtype)
+    b = torch.randn(rows, dim, device=device, dtype=dtype)
     for _ in range(3):
         a @ b.T
-    torch.cuda.synchronize()
-    t, reps = time.perf_counter(), 50
+    _sync(device)
+    t = time.perf_counter()
     for _ in range(reps):
         a @ b.T
-    torch.cuda.synchronize()
-    return 2.0 * 16384 * 16384 * dim * reps / (time.perf_counter() - t) / 1e12
+    _sync(device)
+    return 2.0 * rows * rows * dim * reps / (time.perf_counter() - t) / 1e12
 
 
-def gpu(args) -> None:
+def gpu(args) -> dict:
+    """The ``--gpu`` run (see the module doc); returns its figures (``gpu_figures``)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        sys.exit("--gpu needs a CUDA device (torch.cuda.is_available() is False)")
+    return gpu_figures(args.scale, args.dim, args.variants, args.configs, args.check)
+
+
+def gpu_figures(scale: float, dim: int = 384, variants: str = "fp16:triton",
+                configs: str = "", check: int = 20000, device: str = "cuda",
+                gemm_rows: int = 16384, gemm_reps: int = 50, peak: bool = False,
+                warmup: bool = True, gemm: bool = True, on_result=None) -> dict:
+    """Best match at ``scale`` × (3,511,929 papers × 2,356,204 patents) × ``dim`` on ``device``.
+
+    Prints and returns: the device's fp16/bf16 GEMM rates (TFLOP/s; gemm_rows² × dim, and
+    with ``peak`` also 8192³), the eligible work (TFLOP, Σ over papers of 2·dim·#eligible
+    patents), the fp32 reference on ``check`` sampled papers, and per variant
+    (``precision[:kernel]``, plus the fused-kernel tile ``configs``) the time (s), effective
+    TFLOP/s on the eligible work, rows recomputed in fp32 and agreement with the fp32
+    reference on the sample (fraction of equal indices, max |Δscore|); each variant first
+    runs once on an 8192-row slice (``warmup``: kernel compilation stays out of the time);
+    ``gemm=False`` skips the GEMM rates.
+    ``on_result`` is called with the figures after each step (partial results survive a
+    time-out).
+    ``device="cpu"`` runs the same steps (tiny sizes; the fused kernel under
+    ``TRITON_INTERPRET=1``).
+    """
     import numpy as np
     import torch
 
     from innograph.models.bestmatch import best_match
 
-    if not torch.cuda.is_available():
-        sys.exit("--gpu needs a CUDA device (torch.cuda.is_available() is False)")
-    n, m = int(3_511_929 * args.scale), int(2_356_204 * args.scale)
-    g = torch.Generator(device="cuda").manual_seed(0)
-    d = torch.randn(n, args.dim, device="cuda", generator=g)
-    p = torch.randn(m, args.dim, device="cuda", generator=g)
+    res: dict = {"scale": scale, "dim": dim, "device": device, "gemm": {}, "runs": []}
+    report = on_result or (lambda r: None)
+    n, m = int(3_511_929 * scale), int(2_356_204 * scale)
+    g = torch.Generator(device=device).manual_seed(0)
+    d = torch.randn(n, dim, device=device, generator=g)
+    p = torch.randn(m, dim, device=device, generator=g)
     rng = np.random.default_rng(0)
     dy, py = rng.integers(1960, 2021, n), rng.integers(1960, 2021, m)
-    work = 2.0 * args.dim * _eligible_pairs(dy, py)
+    work = 2.0 * dim * _eligible_pairs(dy, py)
+    res.update(n=n, m=m, eligible_tflop=work / 1e12, grid_tflop=2.0 * n * m * dim / 1e12)
     print(f"machine: {describe()}")
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
-    print(f"N={n} M={m} D={args.dim}, eligible work {work / 1e12:.1f} TFLOP")
-    for name, dt in (("fp16", torch.float16), ("bf16", torch.bfloat16)):
-        rate = _gemm_rate(args.dim, dt)
-        print(f"torch GEMM rate {name}: {rate:7.1f} TFLOP/s (16384² × {args.dim})")
-    sample = np.sort(rng.choice(n, size=min(args.check, n), replace=False))
+    print(f"N={n} M={m} D={dim}, eligible work {work / 1e12:.4g} TFLOP")
+    for name, dt in (("fp16", torch.float16), ("bf16", torch.bfloat16)) if gemm else ():
+        rate = _gemm_rate(dim, dt, device, gemm_rows, gemm_reps)
+        res["gemm"][name] = rate
+        print(f"torch GEMM rate {name}: {rate:7.1f} TFLOP/s ({gemm_rows}² × {dim})")
+        if peak:
+            sq = min(8192, gemm_rows)
+            rate = _gemm_rate(sq, dt, device, sq, max(3, gemm_reps // 5))
+            res["gemm"][name + "_square"] = rate
+            print(f"torch GEMM rate {name}: {rate:7.1f} TFLOP/s ({sq}³)")
+        report(res)
+    sample = np.sort(rng.choice(n, size=min(check, n), replace=False))
     ref = None
-    if args.check:
+    if check:
         t = time.perf_counter()
-        ref = best_match(d[sample], dy[sample], p, py, device="cuda", precision="fp32")
+        ref = best_match(d[sample], dy[sample], p, py, device=device, precision="fp32")
+        res["check"] = {"papers": int(len(sample)), "fp32_s": time.perf_counter() - t}
         print(f"fp32 reference on {len(sample)} sampled papers: {time.perf_counter() - t:.2f} s")
-    runs = [(v, None) for v in args.variants.split(",")]
-    for spec in filter(None, args.configs.split(";")):  # extra fused-kernel tile settings
+        report(res)
+    runs = [(v, None) for v in filter(None, variants.split(","))]
+    for spec in filter(None, configs.split(";")):  # extra fused-kernel tile settings
         bm, bn, bk, warps, stages = (int(x) for x in spec.split(","))
         runs.append((f"fp16:triton[{spec}]", {"BLOCK_M": bm, "BLOCK_N": bn, "BLOCK_K": bk,
                                               "num_warps": warps, "num_stages": stages}))
     for variant, config in runs:
         precision, _, kernel = variant.split("[")[0].partition(":")
         stats: dict = {}
-        torch.cuda.synchronize()
+        if warmup:  # compile / load the kernels outside the timing (small slice, same tiles)
+            w = min(n, m, 8192)
+            best_match(d[:w], dy[:w], p[:w], py[:w], device=device, precision=precision,
+                       kernel=kernel or "auto", kernel_config=config)
+        _sync(device)
         t = time.perf_counter()
-        idx, sc = best_match(d, dy, p, py, device="cuda", precision=precision,
+        idx, sc = best_match(d, dy, p, py, device=device, precision=precision,
                              kernel=kernel or "auto", kernel_config=config, stats=stats)
-        torch.cuda.synchronize()
+        _sync(device)
         dt = time.perf_counter() - t
+        row = {"variant": variant, "s": dt, "tflops": work / dt / 1e12, **stats}
         line = (f"best_match {variant:13s}: {dt:8.2f} s, {work / dt / 1e12:7.1f} TFLOP/s "
                 f"effective")
         if stats:
             line += f", rows recomputed in fp32 {stats['recomputed']} of {stats['rows']}"
         if ref is not None:
             same = float((idx[sample] == ref[0]).mean())
-            line += (f", sample: indices equal {same:.6f}, max |Δscore| "
-                     f"{np.nanmax(np.abs(sc[sample] - ref[1])):.1e}")
+            diff = float(np.nanmax(np.abs(sc[sample] - ref[1])))
+            row.update(indices_equal=same, max_abs_dscore=diff)
+            line += f", sample: indices equal {same:.6f}, max |Δscore| {diff:.1e}"
+        res["runs"].append(row)
         print(line)
+        report(res)
+    return res
 
 
 def main() -> None:

@@ -82,7 +82,10 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--threads", type=int, default=None,
                     help="torch CPU threads (default: torch's choice); 1 is steadier on a "
                          "shared machine, where 2 OpenMP threads stall the stock loop")
-    ap.add_argument("--data", default=str(DATA))
+    ap.add_argument("--data", default=str(DATA),
+                    help="CSV with a patent_abstract column (.csv.gz read too)")
+    ap.add_argument("--model", default=None,
+                    help="local sentence-transformers folder (default: the offline MiniLM)")
     ap.add_argument("--json", default=None, help="write the figures to this file")
     args = ap.parse_args(argv)
 
@@ -106,10 +109,10 @@ def main(argv: list[str] | None = None) -> dict:
     print("machine:", machine())
     print("command: python benchmarks/bench_keywords.py " + " ".join(argv or sys.argv[1:]))
     print(f"data: {args.data} ({len(texts)} abstracts; stock loop on the first {n_stock})")
-    exact_enc = K.load_encoder(None, args.device)
+    exact_enc = K.load_encoder(args.model, args.device)
     fast_enc = None
     if "fast" in modes:
-        fast_enc = K.load_encoder(None, args.device, fast=True if args.fast_kind == "auto"
+        fast_enc = K.load_encoder(args.model, args.device, fast=True if args.fast_kind == "auto"
                                   else args.fast_kind)
     print(f"model: {exact_enc.model_id} on {exact_enc.device}; fast = "
           f"{fast_enc.model_id if fast_enc else '-'}")

@@ -81,7 +81,9 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark with command-line ``argv`` (default ``sys.argv[1:]``); returns the
+    figures printed as the final JSON line."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scale", choices=sorted(SCALES), default="cpu")
     ap.add_argument("--hyperedges", type=int)
@@ -104,7 +106,7 @@ def main() -> None:
                     help="fit again with tol/10 and 3x the iterations; report how much the "
                          "novelty ranking and argmax theta still move (Spearman, NMI)")
     ap.add_argument("--json", help="also write the figures to this JSON file")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     n_edges = a.hyperedges or SCALES[a.scale]["hyperedges"]
     n_kw = a.keywords or SCALES[a.scale]["keywords"]
     dev = mmsb.resolve_device(a.device)
@@ -113,7 +115,8 @@ def main() -> None:
         torch.set_num_threads(a.threads)
 
     out: dict = {
-        "command": "python " + " ".join([sys.argv[0]] + sys.argv[1:]),
+        "command": "python " + " ".join([sys.argv[0]] + (sys.argv[1:] if argv is None
+                                                          else list(argv))),
         "machine": f"{platform.node()} {platform.machine()} {platform.processor() or ''} "
                    f"{os.cpu_count()} CPUs, torch {torch.__version__} "
                    f"({torch.get_num_threads()} threads)".replace("  ", " "),
@@ -209,6 +212,7 @@ def main() -> None:
     if a.json:
         Path(a.json).write_text(json.dumps(out, indent=1), encoding="utf-8")
     print(json.dumps(out))
+    return out
 
 
 if __name__ == "__main__":
