@@ -102,6 +102,15 @@ def _run_load(db: Optional[str], records: Any, rejects: Path, strict: bool,
     updated = sum(v for k, v in s["updated"].items() if k in ("Paper", "Patent"))
     console.print(f"documents read {s['documents']}, new {loaded}, updated {updated}, "
                   f"links {s['links']}, rejected {s['rejected']}")
+    merged = sum(s["merged"].values())
+    conflicts = sum(s["conflicts"].values())
+    console.print(f"merged with stored documents {merged}, conflicting values {conflicts} "
+                  f"(stored kept), exact duplicate rows {s['duplicates']}, invalid IPC/CPC "
+                  f"codes {s['codes_invalid']} (kept as text), without a year {s['yearless']}")
+    for k, v in sorted(s["conflicts"].items()):
+        console.print(f"  conflicts {k}: {v}")
+    for w in summary.warnings[:5]:
+        console.print(f"  [yellow]warning[/yellow] {w}")
     print_table([{"table": k, "inserted": v, "updated": s["updated"].get(k, 0)}
                  for k, v in sorted(s["inserted"].items())])
     if log.count:
@@ -204,6 +213,15 @@ def load_csv(path: Path = typer.Argument(..., help="Any CSV / TSV / JSON-lines f
 
     Example: innograph load csv scopus.csv --kind paper --map id=EID,title=Title,year=Year
     """
+    from .loaders.mapping import parse_map
+
+    try:
+        if "year" not in parse_map(mapping):
+            console.print("[yellow]warning[/yellow]: no year=COLUMN in --map: documents load "
+                          "without a year (counted below; match and the yearly analyses "
+                          "leave them out)")
+    except InnographError:
+        pass  # the loader reports the bad --map
     _run_load(db, _records("csv", path, kind=kind, mapping=mapping, encoding=encoding),
               rejects, strict, batch)
 
@@ -215,13 +233,25 @@ def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs")
            raw: bool = typer.Option(False, "--raw", help="Do not neutralise cells starting "
                                     "with = + - @ (CSV injection guard)"),
            method: Optional[str] = typer.Option(None, "--method", help="SIMILAR_TO method for "
-                                                "DeepCosineAI.csv (default: exact, else input)")
+                                                "DeepCosineAI.csv (default: exact, else input)"),
+           ids: str = typer.Option("sequential", "--ids", help="sequential: IDs 1..N per file "
+                                   "as the published files (DeepCosineAI points at them); "
+                                   "source: the store's keys (PN, DOI, arXiv id, ...)"),
+           ai_only: bool = typer.Option(False, "--ai-only", help="Only documents whose final "
+                                        "AI label is AI (is_ai, else ai_rule)")
            ) -> None:
-    """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (METHOD.md §1 headers)."""
-    from .pipeline.export import export_csvs
+    """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (METHOD.md §1 headers).
 
+    Example: innograph export ./out --ids sequential --ai-only
+    """
+    from .errors import BadInputError
+    from .pipeline.export import IDS, export_csvs
+
+    if ids not in IDS:
+        _fail(BadInputError(f"--ids must be one of {', '.join(IDS)}, not {ids!r}",
+                            field="--ids"))
     with _open(db, read_only=True) as store:
-        n = export_csvs(store, out_dir, raw=raw, method=method)
+        n = export_csvs(store, out_dir, raw=raw, method=method, ids=ids, ai_only=ai_only)
     print_table([{"file": str(Path(out_dir) / k), "rows": v} for k, v in n.items()])
 
 
@@ -331,7 +361,9 @@ def match_cmd(
                                         "k × oversample, then filter) | index (search only "
                                         "eligible patents inside the index; Kùzu)"),
         rebuild_index: bool = typer.Option(False, "--rebuild-index"),
-        fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+        fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+        ai_only: bool = typer.Option(False, "--ai-only", help="Only papers and patents whose "
+                                     "final AI label is AI (is_ai, else ai_rule)")) -> None:
     """Link each paper to its most similar patent(s) filed the same year or later (SIMILAR_TO).
 
     Re-running replaces the edges of that method. Example: innograph match --k 3 --device cuda
@@ -343,7 +375,7 @@ def match_cmd(
             s = match(store, k=k, method=method, device=device, precision=precision,
                       model=model, sample=sample, oversample=oversample,
                       rebuild_index=rebuild_index, year_filter=year_filter,
-                      log=lambda m: console.print(m))
+                      log=lambda m: console.print(m), ai_only=ai_only)
         except (InnographError, ValueError) as e:
             _fail(e)
     rows = [{"item": key, "value": json.dumps(v) if isinstance(v, dict) else v}

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..graph import schema
+from ..graph.store import Store
 
-__all__ = ["ai_only_predicate", "ai_only_clause", "is_ai_row", "AI_ONLY_HELP"]
+__all__ = ["ai_only_predicate", "ai_only_clause", "is_ai_row", "ai_keys", "AI_ONLY_HELP"]
 
 AI_ONLY_HELP = ("Keep only documents whose final AI label is AI (is_ai, else the rule "
                 "ai_rule; unlabelled documents are left out)")
@@ -34,3 +35,11 @@ def ai_only_clause(var: str, ai_only: bool) -> str:
 def is_ai_row(row: Mapping[str, Any], is_ai: str = "is_ai", ai_rule: str = "ai_rule") -> bool:
     """Python side of the same filter: ``schema.final_ai`` of a row's two columns is True."""
     return schema.final_ai(row.get(is_ai), row.get(ai_rule)) is True
+
+
+def ai_keys(store: Store, label: str) -> set[str]:
+    """Keys of the ``label`` documents (Paper / Patent) whose final AI label is AI."""
+    if label not in schema.DOCUMENT_LABELS:
+        raise ValueError(f"--ai-only applies to {schema.DOCUMENT_LABELS}, not {label!r}")
+    t = store.read_table(f"MATCH (d:{label}){ai_only_clause('d', True)} RETURN d.id AS id")
+    return set(t.column("id").to_pylist())
