@@ -44,7 +44,7 @@ _VERSION_NOTE = re.compile(r"\(\s*\d{4}[.\-]?\d{2}\s*\)")
 _TRAILING_DATE = re.compile(r"\s+\d{8}(?:[A-Z0-9]*)(?:\s.*)?$")
 _FIXED = re.compile(r"^([A-HY])(\d{2})([A-Z])(\d{4})(\d{6})$")
 _SPACED = re.compile(
-    r"^([A-HY])\s*(?:(\d{2})\s*(?:([A-Z])\s*(?:(\d{1,4})\s*(?:/\s*(\d{0,6}))?)?)?)?$")
+    r"^([A-HY])\s*(?:(\d{2})\s*(?:([A-Z])\s*(?:0*(\d{1,4})\s*(?:/\s*(\d{0,6}))?)?)?)?$")
 
 
 @dataclass(frozen=True, order=True)

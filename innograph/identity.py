@@ -68,7 +68,7 @@ def patent_key(number: Any, country: str = "US") -> str | None:
 
 # ---------------------------------------------------------------------------- papers
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI = re.compile(r"^10\.\d+(?:\.\d+)*/\S+$")
 ARXIV_DOI = "10.48550/arxiv."
 _ARXIV_PREFIX = re.compile(r"^(?:https?://arxiv\.org/(?:abs|pdf)/|arxiv:)", re.IGNORECASE)
 _NEW_ARXIV = re.compile(r"^(\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?$")

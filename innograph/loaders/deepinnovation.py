@@ -70,8 +70,11 @@ def unneutralise(value: Any) -> Any:
 
 
 def _keywords(v: dict[str, Any]) -> list[str]:
+    raw = v.get("Keywords")
+    if isinstance(raw, str) and raw.strip().startswith("{"):
+        raise FieldError("a JSON object, not a list", "Keywords")
     try:
-        items = parse_list(v.get("Keywords"), seps=(";", "|"))
+        items = parse_list(raw, seps=(";", "|"))
     except FieldError as e:
         raise FieldError(str(e), "Keywords") from None
     out = []

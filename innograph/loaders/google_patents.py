@@ -105,6 +105,9 @@ def _grant_year(values: dict[str, Any], col: str) -> int | None:
         raise FieldError(str(e), col) from None
 
 
+SOURCE = "google-patents"  # the source name in ``sources`` / ``source_ids``
+
+
 def _query_mapping(header: list[str], country: str) -> ColumnMapping:
     filing = next((c for c in ("filing_date", "application_date", "app_date") if c in header),
                   None)
@@ -116,7 +119,7 @@ def _query_mapping(header: list[str], country: str) -> ColumnMapping:
         "abstract": lambda v: unquote(v.get("patent_abstract")),
         "year": lambda v: _year_from(v, candidates, candidates[0][0]),
         "grant_year": lambda v: _grant_year(v, "patent_date"),
-    }, title_ws=True, name="Google Patents query export")
+    }, title_ws=True, name="Google Patents query export", source=SOURCE)
 
 
 def _download_mapping() -> ColumnMapping:
@@ -132,7 +135,7 @@ def _download_mapping() -> ColumnMapping:
         "applicants": lambda v: [Org(name=n) for n in
                                  split_names(v.get("assignee"), persons=False)],
         "authors": lambda v: [Person(name=n) for n in split_names(v.get("inventor/author"))],
-    }, title_ws=True, name="Google Patents download")
+    }, title_ws=True, name="Google Patents download", source=SOURCE)
 
 
 def _is_header(row: list[str]) -> bool:

@@ -468,7 +468,7 @@ def parse_grant(root: ET.Element, file: str = "", line: int = 0,
     return Document(
         kind="patent", id=pid, title=title, abstract=abstract, year=year,
         year_source=year_source, props=props, authors=authors, applicants=applicants,
-        codes=codes, figures=figs, file=file, line=line,
+        codes=codes, figures=figs, source="uspto-xml", source_id=number, file=file, line=line,
     )
 
 

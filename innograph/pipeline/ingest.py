@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 import pyarrow as pa
 
 from ..codes import canonical_ipc
+from ..identity import normalise_arxiv_id, normalise_doi, patent_key
 from ..graph import schema
 from ..graph.store import Store, UpsertCount
 from ..loaders.records import Document, Link, Reject, RejectLog, batched
@@ -211,6 +212,8 @@ def _table(rows: Iterable[dict[str, Any]], columns: list[str] | None = None) -> 
 
 _LIST_PROPS = ("sources",)
 _MAP_PROPS = ("source_ids",)
+# values written differently that are the same (not a conflict): compared by their key
+_SAME_BY = {"pn": patent_key, "doi": normalise_doi, "arxiv_id": normalise_arxiv_id}
 
 
 def merge_document(stored: dict[str, Any], new: dict[str, Any],
@@ -218,7 +221,8 @@ def merge_document(stored: dict[str, Any], new: dict[str, Any],
     """The merge rule of README "Identity": ``new`` merged into the ``stored`` row.
 
     Stored non-empty values stay; empty ones take the new value; a different non-empty new
-    value is a conflict (counted in ``conflicts['<label>.<prop>']``, stored value kept).
+    value is a conflict (counted in ``conflicts['<label>.<prop>']``, stored value kept);
+    ``pn``, ``doi`` and ``arxiv_id`` written differently but with the same key are not.
     ``sources`` (JSON list) is the union, stored order first; ``source_ids`` (JSON object)
     gains the new sources (a source already there with another id is a conflict).
     """
@@ -236,7 +240,8 @@ def merge_document(stored: dict[str, Any], new: dict[str, Any],
                 merged.setdefault(src, sid)
             out[k] = json.dumps(merged, ensure_ascii=False, sort_keys=True)
         elif sv is not None and sv != "":
-            if nv is not None and nv != "" and nv != sv and conflicts is not None:
+            same = nv == sv or (k in _SAME_BY and _SAME_BY[k](nv) == _SAME_BY[k](sv))
+            if nv is not None and nv != "" and not same and conflicts is not None:
                 conflicts[f"{label}.{k}"] += 1
             out[k] = sv
     return out
