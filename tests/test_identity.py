@@ -124,6 +124,16 @@ def test_patent_keys():
     assert patent_key("") is None
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 99_999_999), st.sampled_from(["A", "A1", "B1", "B2", "E", "S1"]),
+       st.sampled_from(["", "D", "RE", "H"]))
+def test_one_patent_number_in_every_written_form_is_one_key(n, kind, series):
+    key = f"US{series}{n}"
+    for form in (f"US{series}{n}{kind}", f"US-{series}{n}-{kind}", f"{series}{n:08d}",
+                 f"US{series}{n:08d}", f" us {series}{n} {kind} ".upper(), f"US-{series}{n}"):
+        assert patent_key(form) == key, form
+
+
 def test_paper_keys():
     assert normalise_doi("https://doi.org/10.1103/PhysRevD.76.013009") == \
         "10.1103/physrevd.76.013009"
@@ -378,3 +388,35 @@ def test_ai_only_export_and_match_keep_ai_documents_only(store, tmp_path):
                  schema.DEEP_COSINE_CSV: len(keep_p)}
     ids = set(pd.read_csv(tmp_path / "out" / schema.DEEP_DIVE_CSV, dtype=str)["ID"])
     assert ids == {f"P{i}" for i in keep_p}
+
+
+# ------------------------------------------------------------------------------- CLI
+def test_cli_load_csv_warns_without_year_and_export_ids(tmp_path):
+    from typer.testing import CliRunner
+
+    from innograph.cli import app
+
+    src = tmp_path / "p.csv"
+    _write(src, ["DOI", "Title", "Tags"], [["10.1/A", "a", "['Neural Networks', 'x']"],
+                                           ["10.1/B", "b", "y|z"], ["", "c", ""]])
+    db = str(tmp_path / "g.db")
+    r = CliRunner().invoke(app, ["load", "csv", str(src), "--kind", "paper", "--map",
+                                 "id=DOI,title=Title,keywords=Tags,doi=DOI", "--db", db,
+                                 "--rejects", str(tmp_path / "rej.csv")])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())  # rich wraps long lines
+    assert "no year=COLUMN" in text and "without a year 2" in text
+    assert "rejected 1" in text  # the row with an empty id
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["export", str(out), "--db", db])
+    assert r.exit_code == 0, r.output
+    dive = pd.read_csv(out / schema.DEEP_DIVE_CSV, dtype=str, keep_default_na=False)
+    assert list(dive["ID"]) == ["1", "2"] and list(dive["Doi"]) == ["10.1/A", "10.1/B"]
+    assert [json.loads(k) for k in dive["Keywords"]] == [["Neural Networks", "x"], ["y", "z"]]
+    r = CliRunner().invoke(app, ["export", str(out), "--db", db, "--ids", "source"])
+    dive = pd.read_csv(out / schema.DEEP_DIVE_CSV, dtype=str, keep_default_na=False)
+    assert list(dive["ID"]) == ["10.1/a", "10.1/b"]
+    r = CliRunner().invoke(app, ["export", str(out), "--db", db, "--ids", "other"])
+    assert r.exit_code == 2 and "--ids" in r.output
+    r = CliRunner().invoke(app, ["export", str(out), "--db", db, "--ai-only"])
+    assert r.exit_code == 0 and len(pd.read_csv(out / schema.DEEP_DIVE_CSV)) == 0

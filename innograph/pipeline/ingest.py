@@ -253,9 +253,12 @@ def _merge_stored(store: Store, label: str, rows: dict[str, dict[str, Any]],
     cols = sorted({k for r in rows.values() for k in r} - {"id"})
     if not cols or not rows:
         return
+    present = store.existing_keys(label, list(rows))  # key lookups; a fresh load stops here
+    if not present:
+        return
     ret = ", ".join(f"d.{c} AS {c}" for c in cols)
     stored = store.read_table(f"MATCH (d:{label}) WHERE d.id IN $ids RETURN d.id AS id, {ret}",
-                              {"ids": list(rows)}).to_pylist()
+                              {"ids": sorted(present)}).to_pylist()
     for s in stored:
         key = s.pop("id")
         summary.merged[label] += 1
