@@ -195,6 +195,18 @@ def test_list_literal_deepinnovation_files_load_and_keywords_round_trip(store, t
     assert edges == [{"x": "10.5555/x2", "y": "US10000001"},
                      {"x": "DeepDiveAI:1", "y": "US10000002"}]
     assert s.inserted["AUTHORED"] == 6 and s.inserted["Keyword"] >= 4
+    # a DeepCosineAI.csv loaded on its own: its IDs resolve through the stored source_ids
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    _write(alone / schema.DEEP_COSINE_CSV, schema.DEEP_COSINE_HEADER, [[3, 2, 0.125],
+                                                                       [9, 2, 0.5]])
+    log2 = RejectLog(None)
+    ingest(store, read_deepinnovation(alone / schema.DEEP_COSINE_CSV), log2)
+    assert [(r.line, r.field) for r in log2.samples] == [(3, "Paper_ID")]  # no paper ID 9
+    assert store.read_table("MATCH (a:Paper)-[e:SIMILAR_TO]->(b:Patent) WHERE e.score = "
+                            "0.125 RETURN a.id, b.id").to_pylist() == \
+        [{"a.id": "DeepDiveAI:3", "b.id": "US10000002"}]
+    store.delete_edges("SIMILAR_TO", "Paper", "Patent", where={"score": 0.125})
     # keyword nodes are normalised: the two spellings of "neural network" meet
     names = store.read_table("MATCH (k:Keyword) RETURN k.name").column(0).to_pylist()
     assert names.count("neural network") == 1
