@@ -295,6 +295,7 @@ def ingest(store: Store, records: Iterable[Document | Link | Reject], rejects: R
     first_seen: dict[tuple[str, str], tuple[str, int, tuple[Any, ...]]] = {}
     keys_by_source: dict[tuple[str, str, str], str] = {}  # (label, source, source id) → key
     arxiv_keys: dict[str, str] = {}  # arXiv id → paper key, this load
+    stored_alias: dict[str, dict[str, str]] = {}  # arXiv id → stored DOI key, read once
 
     def reject(r: Reject) -> None:
         rejects.add(r)
@@ -303,7 +304,8 @@ def ingest(store: Store, records: Iterable[Document | Link | Reject], rejects: R
     for batch in batched(records, batch_size):
         t = _Tables(summary)
         links: list[Link] = []
-        _meet_arxiv(store, [r for r in batch if isinstance(r, Document)], arxiv_keys)
+        _meet_arxiv(store, [r for r in batch if isinstance(r, Document)], arxiv_keys,
+                    stored_alias)
         for r in batch:
             if isinstance(r, Reject):
                 reject(r)
@@ -342,21 +344,24 @@ def _content(d: Document) -> tuple[Any, ...]:
     return tuple(repr(getattr(d, f.name)) for f in fields(d) if f.name not in ("file", "line"))
 
 
-def _meet_arxiv(store: Store, docs: list[Document], arxiv_keys: dict[str, str]) -> None:
+def _meet_arxiv(store: Store, docs: list[Document], arxiv_keys: dict[str, str],
+                stored_alias: dict[str, dict[str, str]]) -> None:
     """Re-key papers that carry an arXiv id to the paper already stored (or loaded earlier
-    in this load) under that arXiv id: keyed by it, or keyed by a DOI with ``arxiv_id``."""
+    in this load) under that arXiv id: keyed by it (a key lookup per batch), or keyed by a
+    DOI with that ``arxiv_id`` (read once per load into ``stored_alias['map']``)."""
     papers = [d for d in docs if d.kind == "paper" and d.props.get("arxiv_id")]
     if not papers:
         return
-    ids = sorted({d.props["arxiv_id"] for d in papers})
-    found: dict[str, str] = {}
-    for r in store.read_table(
-            f"MATCH (d:{schema.PAPER}) WHERE d.id IN $ids OR d.arxiv_id IN $ids "
-            "RETURN d.id AS id, d.arxiv_id AS arxiv_id ORDER BY id", {"ids": ids}).to_pylist():
-        found.setdefault(r["arxiv_id"] or r["id"], r["id"])
+    if "map" not in stored_alias:
+        stored_alias["map"] = {}
+        for r in store.read_table(
+                f"MATCH (d:{schema.PAPER}) WHERE d.arxiv_id IS NOT NULL AND d.id <> d.arxiv_id "
+                "RETURN d.id AS id, d.arxiv_id AS arxiv_id ORDER BY id").to_pylist():
+            stored_alias["map"].setdefault(r["arxiv_id"], r["id"])
+    keyed = store.existing_keys(schema.PAPER, sorted({d.props["arxiv_id"] for d in papers}))
     for d in papers:
         a = d.props["arxiv_id"]
-        key = arxiv_keys.get(a) or found.get(a)
+        key = arxiv_keys.get(a) or (a if a in keyed else None) or stored_alias["map"].get(a)
         if key and key != d.id:
             d.id = key
 
