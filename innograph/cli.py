@@ -155,7 +155,9 @@ def load_deepinnovation(path: Path = typer.Argument(..., help="Folder with DeepD
 @load_app.command("arxiv")
 def load_arxiv(path: Path = typer.Argument(..., help="arXiv metadata: JSON lines or CSV"),
                variant: Optional[str] = typer.Option(None, "--variant", help="kaggle | "
-                                                     "affiliations | titles-terms (default: detected)"),
+                                                     "affiliations | titles-terms | scraped (any "
+                                                     "table with a column of arXiv ids; default: "
+                                                     "detected)"),
                db: Optional[str] = DbOption, rejects: Path = RejectsOption,
                strict: bool = StrictOption, batch: int = BatchOption) -> None:
     """arXiv metadata (Kaggle snapshot columns or the common scraped variants).

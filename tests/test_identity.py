@@ -149,6 +149,17 @@ def test_paper_keys():
     assert paper_key(None, None, "W123", "DeepDiveAI:") == "W123"  # already a key
 
 
+def test_load_csv_patents_are_keyed_by_their_mapped_pn(tmp_path):
+    from innograph.loaders.mapping import read_csv_mapped
+
+    _write(tmp_path / "p.csv", ["No", "Number", "Title", "Year"],
+           [["1", "US-10000001-B2", "a", "2020"], ["2", "", "b", "2021"]])
+    docs = list(read_csv_mapped(tmp_path / "p.csv", "patent",
+                                "id=No,pn=Number,title=Title,year=Year"))
+    assert [(d.id, d.source, d.source_id) for d in docs] == [
+        ("US10000001", "csv", "1"), ("2", "csv", "2")]  # no PN: the id as given
+
+
 # ------------------------------------------------------------------------- list cells
 def test_list_cells_in_every_syntax():
     want = ["neural network", "deep learning"]
