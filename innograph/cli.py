@@ -126,6 +126,15 @@ def _run_load(db: Optional[str], records: Any, rejects: Path, strict: bool,
     updated = sum(v for k, v in s["updated"].items() if k in ("Paper", "Patent"))
     console.print(f"documents read {s['documents']}, new {loaded}, updated {updated}, "
                   f"links {s['links']}, rejected {s['rejected']}")
+    merged = sum(s["merged"].values())
+    conflicts = sum(s["conflicts"].values())
+    console.print(f"merged with stored documents {merged}, conflicting values {conflicts} "
+                  f"(stored kept), exact duplicate rows {s['duplicates']}, invalid IPC/CPC "
+                  f"codes {s['codes_invalid']} (kept as text), without a year {s['yearless']}")
+    for k, v in sorted(s["conflicts"].items()):
+        console.print(f"  conflicts {k}: {v}")
+    for w in summary.warnings[:5]:
+        console.print(f"  [yellow]warning[/yellow] {w}")
     print_table([{"table": k, "inserted": v, "updated": s["updated"].get(k, 0)}
                  for k, v in sorted(s["inserted"].items())])
     if log.count:
@@ -170,7 +179,9 @@ def load_deepinnovation(path: Path = typer.Argument(..., help="Folder with DeepD
 @load_app.command("arxiv")
 def load_arxiv(path: Path = typer.Argument(..., help="arXiv metadata: JSON lines or CSV"),
                variant: Optional[str] = typer.Option(None, "--variant", help="kaggle | "
-                                                     "affiliations | titles-terms (default: detected)"),
+                                                     "affiliations | titles-terms | scraped (any "
+                                                     "table with a column of arXiv ids; default: "
+                                                     "detected)"),
                db: Optional[str] = DbOption, rejects: Path = RejectsOption,
                strict: bool = StrictOption, batch: int = BatchOption) -> None:
     """arXiv metadata (Kaggle snapshot columns or the common scraped variants).
@@ -228,6 +239,15 @@ def load_csv(path: Path = typer.Argument(..., help="Any CSV / TSV / JSON-lines f
 
     Example: innograph load csv scopus.csv --kind paper --map id=EID,title=Title,year=Year
     """
+    from .loaders.mapping import parse_map
+
+    try:
+        if "year" not in parse_map(mapping):
+            console.print("[yellow]warning[/yellow]: no year=COLUMN in --map: documents load "
+                          "without a year (counted below; match and the yearly analyses "
+                          "leave them out)")
+    except InnographError:
+        pass  # the loader reports the bad --map
     _run_load(db, _records("csv", path, kind=kind, mapping=mapping, encoding=encoding),
               rejects, strict, batch)
 
@@ -268,12 +288,13 @@ def load_venues_cmd(path: Path = typer.Argument(..., help="CSV/TSV: name and/or 
 
 # ---------------------------------------------------------------- export / stats
 from .graph import schema  # noqa: E402  (names only; no store is opened at import)
-from .pipeline.export import EXPORT_METHODS  # noqa: E402
+from .pipeline.export import EXPORT_METHODS, IDS as EXPORT_IDS  # noqa: E402
 
 # typer reports a value outside an Enum as a usage error listing the valid ones
 ExportMethod = Enum("ExportMethod", {m: m for m in EXPORT_METHODS}, type=str)
 MatchMethod = Enum("MatchMethod", {m: m for m in ("exact", "index")}, type=str)
 EmbedMethod = Enum("EmbedMethod", {m: m for m in ("sentence", "doc2vec")}, type=str)
+IdsChoice = Enum("IdsChoice", {m: m for m in EXPORT_IDS}, type=str)
 
 
 def store_label(db: Optional[str]) -> str:
@@ -297,12 +318,19 @@ def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs, 
            into: str = typer.Option("neo4j", "--into", help="neo4j-import: the database name "
                                     "the import.sh command creates"),
            overwrite: bool = typer.Option(False, "--overwrite", help="neo4j-import: import.sh "
-                                          "replaces an existing database of that name")
+                                          "replaces an existing database of that name"),
+           ids: IdsChoice = typer.Option(IdsChoice.sequential, "--ids",
+                                         help="sequential: IDs 1..N per file as the published "
+                                         "files (DeepCosineAI points at them); source: the "
+                                         "store's keys (PN, DOI, arXiv id, ...)"),
+           ai_only: bool = typer.Option(False, "--ai-only", help="Only documents whose final "
+                                        "AI label is AI (is_ai, else ai_rule)")
            ) -> None:
     """Write DeepPatentAI.csv, DeepDiveAI.csv and DeepCosineAI.csv (headers: docs/method.md).
 
     A file with no rows is named on stderr with the reason; an empty store, or a --method
-    the store has no edges of, is an error (exit 1). Example: innograph export out --method exact
+    the store has no edges of, is an error (exit 1).
+    Examples: innograph export out --method exact; innograph export ./out --ids sequential --ai-only
 
     ``innograph export neo4j-import DIR`` instead writes the node and relationship files of
     ``neo4j-admin database import full``, ``import.sh`` (the exact command) and
@@ -332,7 +360,8 @@ def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs, 
                           "Patent: nothing to export (load documents first)", soft_wrap=True)
             raise typer.Exit(1)
         try:
-            n = export_csvs(store, out_dir, raw=raw, method=method.value if method else None)
+            n = export_csvs(store, out_dir, raw=raw, method=method.value if method else None,
+                            ids=ids.value, ai_only=ai_only)
         except InnographError as e:
             console.print(f"[red]error:[/red] {e}", soft_wrap=True)
             raise typer.Exit(1) from None
@@ -454,7 +483,9 @@ def match_cmd(
                                         "k × oversample, then filter) | index (search only "
                                         "eligible patents inside the index; Kùzu)"),
         rebuild_index: bool = typer.Option(False, "--rebuild-index"),
-        fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+        fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+        ai_only: bool = typer.Option(False, "--ai-only", help="Only papers and patents whose "
+                                     "final AI label is AI (is_ai, else ai_rule)")) -> None:
     """Link each paper to its most similar patent(s) filed the same year or later (SIMILAR_TO).
 
     Re-running replaces the edges of that method. Example: innograph match --k 3 --device cuda
@@ -466,7 +497,7 @@ def match_cmd(
             s = match(store, k=k, method=method.value, device=device, precision=precision,
                       model=model, sample=sample, oversample=oversample,
                       rebuild_index=rebuild_index, year_filter=year_filter,
-                      log=lambda m: console.print(m))
+                      log=lambda m: console.print(m), ai_only=ai_only)
         except (InnographError, ValueError) as e:
             _fail(e)
     rows = [{"item": key, "value": json.dumps(v) if isinstance(v, dict) else v}

@@ -93,7 +93,7 @@ def test_export_round_trip_is_byte_identical(store, tmp_path):
     store.set_properties("Paper", pa.table({"id": ["P0001"], "novelty": [-1.25],
                                             "title": ["=HYPERLINK(\"x\")"]}))
     first = tmp_path / "first"
-    n = export_csvs(store, first)
+    n = export_csvs(store, first, ids="sequential")
     assert n == {schema.DEEP_PATENT_CSV: 30, schema.DEEP_DIVE_CSV: 40, schema.DEEP_COSINE_CSV: 6}
     for name, header in [(schema.DEEP_PATENT_CSV, schema.DEEP_PATENT_HEADER),
                          (schema.DEEP_DIVE_CSV, schema.DEEP_DIVE_HEADER),
@@ -107,13 +107,40 @@ def test_export_round_trip_is_byte_identical(store, tmp_path):
         ingest(s2, read_deepinnovation(first), log)
         assert log.count == 0, [r.message() for r in log.samples]
         second = tmp_path / "second"
-        export_csvs(s2, second)
+        export_csvs(s2, second, ids="sequential")
+        third = tmp_path / "third"  # --ids source: store keys (DOI / PN keys after a load)
+        export_csvs(s2, third, ids="source")
     finally:
         s2.close()
     for name in (schema.DEEP_PATENT_CSV, schema.DEEP_DIVE_CSV, schema.DEEP_COSINE_CSV):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    s3 = open_store(str(tmp_path / "g3.db"))
+    try:
+        log = RejectLog(None)
+        ingest(s3, read_deepinnovation(third), log)
+        assert log.count == 0, [r.message() for r in log.samples]
+        fourth = tmp_path / "fourth"
+        export_csvs(s3, fourth, ids="source")
+    finally:
+        s3.close()
+    for name in (schema.DEEP_PATENT_CSV, schema.DEEP_DIVE_CSV, schema.DEEP_COSINE_CSV):
+        assert (third / name).read_bytes() == (fourth / name).read_bytes(), name
+    # sequential ids are 1..N in the store's order (P0001 first), cosine rows point at them
     dive = list(csv.DictReader(open(first / schema.DEEP_DIVE_CSV, encoding="utf-8")))
-    p1 = next(r for r in dive if r["ID"] == "P0001")
+    pats = list(csv.DictReader(open(first / schema.DEEP_PATENT_CSV, encoding="utf-8")))
+    assert [r["ID"] for r in dive] == [str(i) for i in range(1, 41)]
+    assert [r["ID"] for r in pats] == [str(i) for i in range(1, 31)]
+    seq_paper = {f"P{i:04d}": str(i) for i in range(1, 41)}
+    seq_patent = {f"US{10000000 + i}": str(i) for i in range(1, 31)}
+    cos = list(csv.DictReader(open(first / schema.DEEP_COSINE_CSV, encoding="utf-8")))
+    assert {(r["Paper_ID"], r["Patent_ID"]) for r in cos} == \
+        {(seq_paper[p], seq_patent[t]) for p, t in truth.flows.items()}
+    src = list(csv.DictReader(open(third / schema.DEEP_DIVE_CSV, encoding="utf-8")))
+    # papers keyed by DOI, else by the DeepDiveAI ID with its source prefix
+    assert all(r["ID"] == r["Doi"].lower() for r in src if r["Doi"])
+    assert any(r["Doi"] for r in src) and any(not r["Doi"] for r in src)
+    assert all(r["ID"].startswith("DeepDiveAI:") for r in src if not r["Doi"])
+    p1 = next(r for r in dive if r["ID"] == "1")
     assert p1["Title"].startswith("'=")  # neutralised formula
     assert p1["Novelty"] == "-1.25"  # a negative number is data, not a formula
     assert json.loads(p1["Keywords"])  # a JSON list

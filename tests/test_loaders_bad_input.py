@@ -740,7 +740,9 @@ def test_deepinnovation_three_files(tmp_path: Path):
     docs, rej = split(recs)
     links = [r for r in recs if isinstance(r, Link)]
     papers = [d for d in docs if d.kind == "paper"]
-    assert [d.id for d in papers] == ["1", "3"]
+    # keys (README "Identity"): the DOI; the file's ID is the source id
+    assert [(d.id, d.source, d.source_id) for d in papers] == [
+        ("10.1/0", "DeepDiveAI", "1"), ("10.1/2", "DeepDiveAI", "3")]
     p1, p3 = papers
     assert p1.keywords == ["neural network", "graph"]
     assert p1.props == {"authors_text": "Ada Lovelace; Alan Turing",
@@ -755,14 +757,15 @@ def test_deepinnovation_three_files(tmp_path: Path):
     assert (pat.id, pat.props["pn"], pat.props["ipc_text"], pat.props["novelty"]) == (
         "US1", "US-1-B1", "G06N3/08; G06F 17/00 | h04l 9/00", 2.25)
     assert pat.codes == [("G06N 3/08", "ipc"), ("G06F 17/00", "ipc"), ("H04L 9/00", "ipc")]
-    assert [(x.paper_id, x.patent_id, x.score, x.method, x.line) for x in links] == [
-        ("1", "US1", 0.83, "input", 2)]
+    assert [(x.paper_id, x.patent_id, x.score, x.method, x.line, x.paper_source,
+             x.patent_source) for x in links] == [
+        ("1", "US1", 0.83, "input", 2, "DeepDiveAI", "DeepPatentAI")]
     assert [(r.file.rsplit("/", 1)[1], r.line, r.field) for r in rej] == [
         ("DeepDiveAI.csv", 3, "Keywords"), ("DeepDiveAI.csv", 5, "Keywords"),
         ("DeepDiveAI.csv", 6, "Cited"), ("DeepDiveAI.csv", 7, "Novelty"),
         ("DeepCosineAI.csv", 3, "Cosine similarity"), ("DeepCosineAI.csv", 4, "Paper_ID"),
         ("DeepCosineAI.csv", 5, "Cosine similarity")]
-    assert "not a JSON list" in rej[0].reason
+    assert "not a JSON or Python list" in rej[0].reason
 
 
 def test_deepinnovation_header_mismatch_names_file_and_expected_header(tmp_path: Path):

@@ -116,6 +116,14 @@ _DOC_COMMON = (
     Prop("keywords_model"),  # J: KeyBERT model that filled this document's keywords
 )
 
+# Identity and provenance of a document (issue 15, README "Identity"), written by ingest:
+# JSON text so that both stores hold them the same way.
+_DOC_IDENTITY = (
+    Prop("sources"),  # L: JSON list of the sources the node came from, first first
+    Prop("source_ids"),  # L: JSON object source → that source's own id ({"DeepPatentAI": "7"})
+    Prop("keywords_given"),  # L: JSON list of the document's input keywords as given, in order
+)
+
 NODES: dict[str, NodeSpec] = {
     PAPER: NodeSpec(
         PAPER,
@@ -132,7 +140,9 @@ NODES: dict[str, NodeSpec] = {
             Prop("affiliations_text"),  # DeepDiveAI "Affiliations", as given
             Prop("categories"),  # arXiv categories, space separated (not keywords)
             Prop("journal_ref"),  # arXiv journal-ref, as given
-        ),
+            Prop("arxiv_id"),  # arXiv id (version removed), also when the key is the DOI
+        )
+        + _DOC_IDENTITY,
     ),
     PATENT: NodeSpec(
         PATENT,
@@ -149,7 +159,8 @@ NODES: dict[str, NodeSpec] = {
             Prop("locarno_pred"),  # J: predicted Locarno label ("14" or "14-04")
             Prop("locarno_prob", "DOUBLE"),  # J: softmax probability of that label
             Prop("locarno_model"),  # J: classifier version that produced locarno_pred
-        ),
+        )
+        + _DOC_IDENTITY,
     ),
     KEYWORD: NodeSpec(
         KEYWORD,

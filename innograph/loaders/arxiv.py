@@ -13,6 +13,15 @@ the mapping from the header (or the first JSON object's keys):
     arxiv-2023-with-affiliations.csv form).
 ``titles-terms``
     ``titles, summaries, terms`` (arxiv-titles-terms.csv): no ids and no dates.
+``scraped``
+    any other table (or ``--variant scraped``) with a column of arXiv ids, found by its
+    values (``find_id_column``: at least 80% of the non-empty values of the first 200 rows
+    are arXiv ids), whatever its name (``index``, ``arxiv_id``, ``link``); title
+    (``title``/``titles``), abstract (``abstract``/``summary``/``summaries``), authors
+    (text or a list literal), categories (``categories``, ``tags`` — also the arXiv API's
+    ``[{'term': 'cs.LG', …}]`` — ``terms``), doi by name; year from the first date column
+    (``published``, ``date``, ``update_date``, ``updated``, ``created``, …), else from the
+    id (new style YYMM → 20YY, old style; ``year_source='id'``).
 
 Fields
 ------
@@ -59,15 +68,18 @@ from typing import Any, Iterator
 
 from ..errors import BadInputError
 from ..graph import schema
+from ..identity import normalise_arxiv_id
 from .mapping import (ColumnMapping, FieldError, parse_list, person_name, read_mapped,
                       split_names, year_of)
-from .records import Document, Org, Person, Record
-from .tabular import TableInfo
+from .records import Document, Org, Person, Record, Reject
+from .tabular import TableInfo, read_rows
 
 __all__ = ["read_arxiv", "repair_arxiv_id", "year_from_arxiv_id", "journal_name",
-           "VARIANTS", "detect_variant"]
+           "VARIANTS", "detect_variant", "find_id_column", "looks_like_arxiv_id"]
 
-VARIANTS = ("kaggle", "affiliations", "titles-terms")
+VARIANTS = ("kaggle", "affiliations", "titles-terms", "scraped")
+SNIFF_ROWS = 200  # rows read to find the id column of a scraped table by its values
+SNIFF_SHARE = 0.8  # share of non-empty values that must be arXiv ids
 
 _MANGLED = re.compile(r"^(\d{3,4})\.(\d{1,5})$")
 _NEW_ID = re.compile(r"^(?:arxiv:)?(\d{2})(\d{2})\.\d{4,5}(?:v\d+)?$", re.IGNORECASE)
@@ -242,13 +254,14 @@ def _mapping(variant: str) -> ColumnMapping:
             "year": _kaggle_year,
             "authors": _kaggle_authors,
             "venue": lambda v: journal_name(_first(v, "journal-ref", "journal_ref")),
-            "categories": lambda v: _first(v, "categories"),
+            "categories": lambda v: _category_text(_first(v, "categories", "tags", "terms")),
             "doi": lambda v: _first(v, "doi"),
             "authors_text": lambda v: _first(v, "authors"),
         }
         fields.update(_with_optional(
             {"journal_ref": lambda v: _first(v, "journal-ref", "journal_ref")}))
-        return ColumnMapping(fields, title_ws=True, name="arXiv (Kaggle snapshot)")
+        return ColumnMapping(fields, title_ws=True, name="arXiv (Kaggle snapshot)",
+                             source="arxiv")
     if variant == "affiliations":
         return ColumnMapping({
             "id": lambda v: repair_arxiv_id(_first(v, "paper_id")),
@@ -260,15 +273,109 @@ def _mapping(variant: str) -> ColumnMapping:
             "categories": _subject_codes,
             "authors_text": lambda v: ", ".join(split_names(_first(v, "authors"))) or None,
             "affiliations_text": _affiliations_text,
-        }, year_source="date", title_ws=True, name="arXiv (listing with affiliations)")
+        }, year_source="date", title_ws=True, name="arXiv (listing with affiliations)",
+            source="arxiv")
     if variant == "titles-terms":
         return ColumnMapping({
             "title": "titles",
             "abstract": "summaries",
             "categories": _terms,
-        }, title_ws=True, name="arXiv (titles, summaries, terms)")
+        }, title_ws=True, name="arXiv (titles, summaries, terms)", source="arxiv")
     raise BadInputError(f"unknown arXiv variant {variant!r}; known: {', '.join(VARIANTS)}",
                         field="--variant")
+
+
+_TITLE_COLS = ("title", "titles", "Title")
+_ABSTRACT_COLS = ("abstract", "summary", "summaries", "Abstract", "Summary")
+_CATEGORY_COLS = ("categories", "tags", "terms", "category", "subjects")
+_DATE_COLS = ("published", "date", "update_date", "updated", "created", "submitted",
+              "publication_date", "year")
+
+
+def looks_like_arxiv_id(value: Any) -> bool:
+    """Whether a cell holds an arXiv id (new or old style, ``arXiv:`` / URL / version
+    allowed; float-mangled new-style ids repaired first)."""
+    return normalise_arxiv_id(repair_arxiv_id(value)) is not None
+
+
+def find_id_column(rows: list[dict[str, Any]], header: list[str]) -> str | None:
+    """The column whose non-empty values are arXiv ids (at least ``SNIFF_SHARE`` of them,
+    the highest share wins, ties by header order); ``None`` when no column qualifies."""
+    best, best_share = None, 0.0
+    for col in header:
+        vals = [r.get(col) for r in rows]
+        vals = [v for v in vals if v is not None and str(v).strip()]
+        if not vals:
+            continue
+        share = sum(looks_like_arxiv_id(v) for v in vals) / len(vals)
+        if share >= SNIFF_SHARE and share > best_share:
+            best, best_share = col, share
+    return best
+
+
+def _category_text(value: Any) -> str | None:
+    """Categories from a list (JSON / Python literal; items text or ``{'term': …}`` dicts,
+    the arXiv API form) or text split on ``;`` ``|`` ``,`` or spaces."""
+    items = parse_list(value, seps=(";", "|", ",", " "))
+    out = []
+    for x in items:
+        if isinstance(x, dict):
+            x = x.get("term") or x.get("label")
+        if x is not None and str(x).strip():
+            out.append(str(x).strip())
+    return " ".join(dict.fromkeys(out)) or None
+
+
+def _scraped_mapping(header: list[str], id_col: str) -> ColumnMapping:
+    """A scraped arXiv table: the id column found by its values, title / abstract /
+    authors / categories (``categories``, ``tags``, ``terms``, …) / doi by name, the year
+    from the first date column present, else from a new-style id (``id``)."""
+    h = set(header)
+
+    def col(names: tuple[str, ...]) -> str | None:
+        return next((c for c in names if c in h), None)
+
+    title, abstract, cats = col(_TITLE_COLS), col(_ABSTRACT_COLS), col(_CATEGORY_COLS)
+    date_cols = [c for c in _DATE_COLS if c in h]
+
+    def year(v: dict[str, Any]) -> tuple[int | None, str | None]:
+        for c in date_cols:
+            if _first(v, c) is not None:
+                try:
+                    y = year_of(_first(v, c))
+                except ValueError as e:
+                    raise FieldError(str(e), c) from None
+                if y is not None:
+                    return y, c
+        y = year_from_arxiv_id(normalise_arxiv_id(repair_arxiv_id(_first(v, id_col))))
+        if y is not None:
+            return y, "id"
+        raise FieldError(f"no year in {', '.join(date_cols) or 'any date column'} or the id",
+                         date_cols[0] if date_cols else "year")
+
+    def authors(v: dict[str, Any]) -> list[Person]:
+        if _first(v, "authors_parsed") is not None:
+            return _kaggle_authors(v)
+        return [Person(name=n) for n in split_names(_first(v, "authors", "author"))]
+
+    fields: dict[str, Any] = {
+        "id": lambda v: normalise_arxiv_id(repair_arxiv_id(_first(v, id_col)))
+        or repair_arxiv_id(_first(v, id_col)),
+        "year": year,
+        "authors": authors,
+    }
+    if title:
+        fields["title"] = title
+    if abstract:
+        fields["abstract"] = abstract
+    if cats:
+        fields["categories"] = lambda v: _category_text(_first(v, cats))
+    if "doi" in h:
+        fields["doi"] = lambda v: _first(v, "doi")
+    if "authors" in h:
+        fields["authors_text"] = lambda v: ", ".join(split_names(_first(v, "authors"))) or None
+    return ColumnMapping(fields, title_ws=True, name=f"arXiv (scraped; id column {id_col!r})",
+                         source="arxiv")
 
 
 def detect_variant(header: list[str]) -> str | None:
@@ -302,17 +409,36 @@ def read_arxiv(path: str | Path, variant: str | None = None, *, encoding: str = 
 
     def choose(info: TableInfo) -> ColumnMapping:
         v = variant or detect_variant(info.header)
-        if v is None:
+        if v in (None, "scraped"):
+            id_col = _sniff(path, info, encoding, fmt)
+            if id_col is not None:
+                return _scraped_mapping(info.header, id_col)
+        if v is None or v == "scraped":
             raise BadInputError(
                 "not an arXiv metadata table: expected the Kaggle snapshot columns (id, "
                 "title, abstract, versions, update_date, authors_parsed, ...), or paper_id, "
                 "title, authors, subjects, abstract, affilliations, date, or titles, "
-                f"summaries, terms; found {info.header}. For other layouts use "
+                "summaries, terms, or any table with a column of arXiv ids (found by its "
+                f"values in the first {SNIFF_ROWS} rows); found {info.header}. For other "
+                "layouts use "
                 "`innograph load csv FILE --kind paper --map field=column,...`",
                 file=info.file, line=info.line, field="header")
         return _mapping(v)
 
     return _arxiv_records(read_mapped(path, "paper", choose, encoding=encoding, fmt=fmt))
+
+
+def _sniff(path: str | Path, info: TableInfo, encoding: str, fmt: str | None) -> str | None:
+    """The arXiv-id column of the table ``info`` (its first ``SNIFF_ROWS`` rows, read
+    again from ``path``), or ``None``."""
+    rows: list[dict[str, Any]] = []
+    for item in read_rows(path, encoding=encoding, fmt=fmt):
+        if isinstance(item, Reject) or item.file != info.file:
+            continue
+        rows.append(item.values)
+        if len(rows) >= SNIFF_ROWS:
+            break
+    return find_id_column(rows, info.header)
 
 
 def _arxiv_records(records: Iterator[Record]) -> Iterator[Record]:

@@ -8,14 +8,21 @@ of the files given directly, in this order:
 DeepDiveAI.csv     papers. Header exactly ``schema.DEEP_DIVE_HEADER``. Columns become the
                    properties of ``schema.DEEP_DIVE_COLUMNS`` (``Source`` → ``venue`` and
                    the Venue node; ``Cited`` int ≥ 0; ``Novelty`` finite float); ``Year``
-                   int; ``Keywords`` a JSON list (unparsable → Reject, field ``Keywords``;
-                   empty cell → no keywords); ``Name`` also → authors and
+                   int; ``Keywords`` a JSON list, a Python list literal (read with
+                   ``ast.literal_eval``) or text split on ``;`` / ``|`` (an unparsable
+                   list → Reject, field ``Keywords``; empty cell → no keywords), kept as
+                   given in ``keywords_given``; ``Name`` also → authors and
                    ``Affiliations`` → institutions when they are lists or ``;``-separated
                    (the text is kept as given in ``authors_text`` / ``affiliations_text``).
 DeepPatentAI.csv   patents. Header exactly ``schema.DEEP_PATENT_HEADER``. ``IPC`` →
                    ``ipc_text`` as given, and codes ``(code, 'ipc')`` split on ``,`` ``;``
                    ``|``; ``PN`` → ``pn``; ``Year`` is the application year.
-DeepCosineAI.csv   ``Link(paper_id, patent_id, score, method='input')``; header exactly
+                   Keys (README "Identity"): a patent is keyed by its normalised ``PN``
+                   (``US10000001B2`` → ``US10000001``), a paper by ``Doi``, else arXiv id,
+                   else ``DeepDiveAI:<ID>``; the file's ``ID`` is kept in ``source_ids``.
+DeepCosineAI.csv   ``Link(paper_id, patent_id, score, method='input')``, the ids being
+                   the DeepDiveAI / DeepPatentAI ``ID`` values, resolved to keys at ingest
+                   (the same load first, then the store's ``source_ids``); header exactly
                    ``schema.DEEP_COSINE_HEADER``; ``score`` must be a finite number in
                    [-1, 1] (raw cosine; 1e-6 tolerance).
 =================  ==========================================================================
@@ -50,6 +57,8 @@ HEADERS = {schema.DEEP_DIVE_CSV: schema.DEEP_DIVE_HEADER,
            schema.DEEP_COSINE_CSV: schema.DEEP_COSINE_HEADER}
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 SCORE_TOL = 1e-6
+DIVE_SOURCE = "DeepDiveAI"  # source names in ``sources`` / ``source_ids`` (README "Identity")
+PATENT_SOURCE = "DeepPatentAI"
 
 
 def unneutralise(value: Any) -> Any:
@@ -61,8 +70,11 @@ def unneutralise(value: Any) -> Any:
 
 
 def _keywords(v: dict[str, Any]) -> list[str]:
+    raw = v.get("Keywords")
+    if isinstance(raw, str) and raw.strip().startswith("{"):
+        raise FieldError("a JSON object, not a list", "Keywords")
     try:
-        items = parse_list(v.get("Keywords"), json_only=True)
+        items = parse_list(raw, seps=(";", "|"))
     except FieldError as e:
         raise FieldError(str(e), "Keywords") from None
     out = []
@@ -93,14 +105,16 @@ def _dive_mapping() -> ColumnMapping:
     fields["keywords"] = _keywords
     fields["authors"] = lambda v: [Person(name=n) for n in _names(v.get("Name"))]
     fields["institutions"] = lambda v: [Org(name=n) for n in _names(v.get("Affiliations"))]
-    return ColumnMapping(fields, year_source="Year", name="DeepDiveAI")
+    return ColumnMapping(fields, year_source="Year", name="DeepDiveAI",
+                         source=DIVE_SOURCE, source_prefix=DIVE_SOURCE + ":")
 
 
 def _patent_mapping() -> ColumnMapping:
     fields: dict[str, Any] = {prop: col for col, prop in schema.DEEP_PATENT_COLUMNS.items()}
     fields["keywords"] = _keywords
     fields["ipc"] = "IPC"
-    return ColumnMapping(fields, year_source="Year", name="DeepPatentAI")
+    return ColumnMapping(fields, year_source="Year", name="DeepPatentAI",
+                         source=PATENT_SOURCE, source_prefix=PATENT_SOURCE + ":")
 
 
 def _check_header(expected: list[str]):  # type: ignore[no-untyped-def]
@@ -161,7 +175,8 @@ def _links(path: Path, encoding: str) -> Iterator[Link | Reject]:
                          f"{raw[:40]} is not a cosine in [-1, 1]", json.dumps(v)[:2000])
             continue
         yield Link(paper_id=paper, patent_id=patent, score=max(-1.0, min(1.0, score)),
-                   method=schema.SOURCE_INPUT, file=file, line=line)
+                   method=schema.SOURCE_INPUT, paper_source=DIVE_SOURCE,
+                   patent_source=PATENT_SOURCE, file=file, line=line)
 
 
 def read_deepinnovation(path: str | Path, *, require_year: bool = True,

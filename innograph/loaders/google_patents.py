@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import BadInputError
+from ..identity import patent_key
 from .mapping import (ColumnMapping, FieldError, collapse_ws, read_mapped, split_names,
                       year_of)
 from .records import Org, Person, Record
@@ -55,45 +56,10 @@ DOWNLOAD_COLUMNS = ["id", "title", "assignee", "inventor/author", "priority date
                     "filing/creation date", "publication date", "grant date", "result link",
                     "representative figure link"]
 
-_DASHED = re.compile(r"^(?:([A-Z]{2})-)?([A-Z]{0,2})0*(\d+)-([A-Z]\d?)$|"
-                     r"^([A-Z]{2})-([A-Z]{0,2})0*(\d+)$")
-_PLAIN = re.compile(r"^([A-Z]*)0*(\d+)([A-Z]\d?)?$")
-_SERIES = {"", "D", "RE", "PP", "H", "T", "X", "AI", "S"}
-
-
 def patent_id(number: Any, country: str = "US") -> str | None:
-    """A patent number in one spelling: country + series letters + digits without leading
-    zeros, no kind code. ``'5269177'`` → ``'US5269177'``; ``'US-10912345-B2'`` →
-    ``'US10912345'``; ``'D0913312'`` → ``'USD913312'``; ``'RE45678'`` → ``'USRE45678'``;
-    ``'US10912345B2'`` → ``'US10912345'``. Letters before the digits that are a US series
-    (D, RE, PP, H, T, X, AI) take ``country``; other letters are a country code (+ series).
-    Text that fits no form is returned trimmed and upper-cased (``None`` if empty).
-    """
-    if number is None:
-        return None
-    s = re.sub(r"[\s,]", "", str(number).replace("\x00", "")).upper()
-    if s.endswith(".0") and s[:-2].isdigit():  # a float column
-        s = s[:-2]
-    if not s:
-        return None
-    m = _DASHED.match(s)
-    if m:
-        g = m.groups()
-        cc, series, digits = g[:3] if g[2] else g[4:7]
-        if series and cc is None and series not in _SERIES:
-            return s
-        return f"{cc or country.upper()}{series}{int(digits)}"
-    m = _PLAIN.match(s)
-    if m:
-        letters, digits, _ = m.groups()
-        if letters in _SERIES:
-            cc, series = country.upper(), letters
-        elif len(letters) >= 2:
-            cc, series = letters[:2], letters[2:]
-        else:
-            return s
-        return f"{cc}{series}{int(digits)}"
-    return s
+    """The patent key (``innograph.identity.patent_key``): country + series letters +
+    digits without leading zeros, no kind code: ``'US-10912345-B2'`` → ``'US10912345'``."""
+    return patent_key(number, country)
 
 
 def _kind_code(number: Any) -> str | None:
@@ -139,6 +105,9 @@ def _grant_year(values: dict[str, Any], col: str) -> int | None:
         raise FieldError(str(e), col) from None
 
 
+SOURCE = "google-patents"  # the source name in ``sources`` / ``source_ids``
+
+
 def _query_mapping(header: list[str], country: str) -> ColumnMapping:
     filing = next((c for c in ("filing_date", "application_date", "app_date") if c in header),
                   None)
@@ -150,7 +119,7 @@ def _query_mapping(header: list[str], country: str) -> ColumnMapping:
         "abstract": lambda v: unquote(v.get("patent_abstract")),
         "year": lambda v: _year_from(v, candidates, candidates[0][0]),
         "grant_year": lambda v: _grant_year(v, "patent_date"),
-    }, title_ws=True, name="Google Patents query export")
+    }, title_ws=True, name="Google Patents query export", source=SOURCE)
 
 
 def _download_mapping() -> ColumnMapping:
@@ -166,7 +135,7 @@ def _download_mapping() -> ColumnMapping:
         "applicants": lambda v: [Org(name=n) for n in
                                  split_names(v.get("assignee"), persons=False)],
         "authors": lambda v: [Person(name=n) for n in split_names(v.get("inventor/author"))],
-    }, title_ws=True, name="Google Patents download")
+    }, title_ws=True, name="Google Patents download", source=SOURCE)
 
 
 def _is_header(row: list[str]) -> bool:

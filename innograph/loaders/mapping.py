@@ -50,7 +50,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Union
 
+from ..codes import canonical_ipc
 from ..errors import BadInputError
+from ..identity import arxiv_id_of, paper_key, patent_key
 from ..graph import schema
 from .records import Document, Org, Person, Record, Reject, check_text, parse_year
 from .tabular import Row, TableInfo, read_rows
@@ -73,7 +75,9 @@ _NOT_MAPPABLE = {"id", "title", "abstract", "year", "year_source",
                  # written by jobs, with their provenance; not read from input files
                  "novelty_model", "ai_rule", "ai_rule_version", "is_ai", "ai_prob", "ai_stage",
                  "ai_model", "embedding", "embedding_model", "embedding_dim", "embedding_at",
-                 "keywords_model"}
+                 "keywords_model",
+                 # identity and provenance, written by ingest (README "Identity")
+                 "sources", "source_ids", "keywords_given"}
 
 
 class FieldError(ValueError):
@@ -216,26 +220,18 @@ def person_name(parts: Any) -> str:
     return " ".join(x for x in (first, last, suffix) if x)
 
 
-_CODE = re.compile(r"^\s*([A-HY])\s*(\d{2})\s*([A-Z])\s*0*(\d{1,4})\s*/\s*(\d{1,6})\s*$")
-_SUBCLASS = re.compile(r"^\s*([A-HY])\s*(\d{2})\s*([A-Z])\s*$")
-
-
 def canonical_code(text: Any) -> str | None:
-    """An IPC / CPC code in one spelling: ``G06N3/08``, ``G06N 0003/08`` → ``G06N 3/08``;
-    ``g06n`` → ``G06N``; anything else upper-cased with whitespace collapsed."""
+    """An IPC / CPC code in its one canonical spelling (``innograph.codes.canonical_ipc``:
+    ``G06N3/08``, ``G06N0003080000``, ``G06N 3/08 (2006.01)`` → ``G06N 3/08``); text that is
+    not an IPC/CPC code is returned upper-cased with whitespace collapsed (``None`` if
+    empty) and is left out of the graph at ingest (kept as raw text, counted)."""
     if text is None:
         return None
+    c = canonical_ipc(text)
+    if c:
+        return c
     s = _WS.sub(" ", str(text).replace("\x00", "")).strip().upper()
-    if not s:
-        return None
-    m = _CODE.match(s)
-    if m:
-        sec, cls, sub, main, grp = m.groups()
-        return f"{sec}{cls}{sub} {int(main)}/{grp}"
-    m = _SUBCLASS.match(s)
-    if m:
-        return "".join(m.groups())
-    return s
+    return s or None
 
 
 def parse_codes(value: Any, scheme: str) -> list[tuple[str, str]]:
@@ -374,6 +370,13 @@ class ColumnMapping:
     properties added to every document. ``id_prefix``: prepended to every id.
     ``title_ws``: collapse whitespace (newlines of wrapped lines) in titles and abstracts.
     ``name``: what the mapping is for, used in messages.
+    ``source``: the source name recorded on each document (``sources``, ``source_ids``).
+    ``source_prefix``: prefix of the key of a paper with no DOI and no arXiv id, and of a
+    patent with no publication number (``DeepDiveAI:``); ``load csv`` uses none.
+
+    Keys (``innograph.identity``, README "Identity"): a patent whose ``pn`` is mapped is
+    keyed by ``patent_key(pn)``; a paper by its DOI, else its arXiv id (``arxiv_id``, or an
+    id that is one), else its id. The id as read is kept as the document's ``source_id``.
     """
 
     fields: dict[str, Getter]
@@ -383,6 +386,8 @@ class ColumnMapping:
     id_prefix: str = ""
     title_ws: bool = False
     name: str = "csv"
+    source: str = "csv"
+    source_prefix: str = ""
 
     def __post_init__(self) -> None:
         self.fields = {ALIASES.get(k, k): v for k, v in self.fields.items()}
@@ -560,11 +565,36 @@ def map_row(row: Row, kind: str, mapping: ColumnMapping) -> Document | Reject:
             if v is not None:
                 props[f] = v
         doc.props = props
+        current = "id"
+        _assign_key(doc, mapping)
     except FieldError as e:
         return Reject(file, line, e.field or name_of(current), str(e), _record_text(values))
     except ValueError as e:
         return Reject(file, line, name_of(current), str(e), _record_text(values))
     return doc
+
+
+def _assign_key(doc: Document, mapping: ColumnMapping) -> None:
+    """Replace ``doc.id`` by its identity key; the id as read becomes ``source_id``."""
+    given = doc.id
+    doc.source = mapping.source
+    doc.source_id = given
+    if doc.kind == "patent":
+        pn = doc.props.get("pn")
+        key = patent_key(pn) if pn else None
+        if not key and mapping.source_prefix and given.isdigit():
+            key = mapping.source_prefix + given
+        doc.id = key or given
+        return
+    doi = doc.props.get("doi")
+    arxiv = arxiv_id_of(doi, doc.props.get("arxiv_id") or given)
+    if arxiv:
+        doc.props["arxiv_id"] = arxiv
+    if mapping.source_prefix:
+        key = paper_key(doi, arxiv, given, mapping.source_prefix)
+    else:
+        key = paper_key(doi, arxiv) or given
+    doc.id = key or given
 
 
 MappingLike = Union[ColumnMapping, Callable[[TableInfo], ColumnMapping]]

@@ -249,7 +249,8 @@ def _document(r: Row, side: _Side) -> Document | Reject:
         applicants.append(Org(name=name, id=aid, country=country, region=state))
     return Document(kind="patent", id=pid, title=title, abstract=abstract, year=year,
                     year_source=year_source, props=props, codes=codes, authors=authors,
-                    applicants=applicants, file=file, line=line)
+                    applicants=applicants, source="patentsview", source_id=raw, file=file,
+                    line=line)
 
 
 def read_patentsview(folder: str | Path, *, only: Collection[str] | None = None,

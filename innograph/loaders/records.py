@@ -75,6 +75,8 @@ class Document:
     codes: list[tuple[str, str]] = field(default_factory=list)
     venue: str | None = None
     figures: list[dict[str, Any]] = field(default_factory=list)  # {id, number, caption, file}
+    source: str | None = None  # which source (dataset / loader) the record came from
+    source_id: str | None = None  # that source's own id of the document, when not the key
     file: str = ""
     line: int = 0
 
@@ -93,6 +95,10 @@ class Link:
     method: str = "input"
     model: str | None = None
     rank: int = 1
+    # when set, paper_id / patent_id are that source's own ids (DeepCosineAI → DeepDiveAI /
+    # DeepPatentAI IDs), resolved to keys at ingest (same load first, then the store)
+    paper_source: str | None = None
+    patent_source: str | None = None
     file: str = ""
     line: int = 0
 

@@ -78,6 +78,7 @@ from typing import IO, Iterable, Iterator
 from ..errors import BadInputError
 from ..graph import schema
 from ..normalize import name_key
+from .mapping import canonical_code
 from .records import Document, Org, Person, Reject, check_text, parse_year
 
 __all__ = ["read_uspto_xml", "split_documents", "parse_grant", "parse_figure_paragraphs",
@@ -237,8 +238,8 @@ def _code_from_parts(el: ET.Element) -> str | None:
     if not head:
         return None
     if main and sub:
-        return f"{head} {main.strip()}/{sub.strip()}"
-    return head
+        return canonical_code(f"{head} {main.strip()}/{sub.strip()}")
+    return canonical_code(head)
 
 
 def _locarno(code: str | None) -> str | None:
@@ -467,7 +468,7 @@ def parse_grant(root: ET.Element, file: str = "", line: int = 0,
     return Document(
         kind="patent", id=pid, title=title, abstract=abstract, year=year,
         year_source=year_source, props=props, authors=authors, applicants=applicants,
-        codes=codes, figures=figs, file=file, line=line,
+        codes=codes, figures=figs, source="uspto-xml", source_id=number, file=file, line=line,
     )
 
 

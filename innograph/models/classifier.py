@@ -41,6 +41,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..codes import parse_ipc
 from ..errors import BadInputError, ModelMissingError
 
 __all__ = [
@@ -70,7 +71,6 @@ DEFAULT_BASE_NAME = "all-MiniLM-L6-v2"
 
 
 # =============================================================================== codes
-_CODE_RE = re.compile(r"^([A-HY])(?:(\d{2})(?:([A-Z])(?:(\d{1,4})(?:/(\d{0,6}))?)?)?)?$")
 _FIXED_RE = re.compile(r"^([A-HY]\d{2}[A-Z])(\d{4})(\d{6})$")  # EPO/DOCDB: G06N0003040000
 
 
@@ -90,19 +90,12 @@ def parse_code(code: str) -> tuple[str, int | None, str | None] | None:
     DOCDB form (``G06N0003045400``) is read with its subgroup's trailing zeros dropped (to
     two digits). Locarno (``14-02``) and US classes are not IPC/CPC: ``None``.
     """
-    s = _compact(code).rstrip("*")
-    m = _FIXED_RE.match(s)
-    if m:
-        sub = m.group(3).rstrip("0").ljust(2, "0")
-        return m.group(1), int(m.group(2)), sub
-    m = _CODE_RE.match(s)
-    if not m:
+    parsed = parse_ipc(code)  # the one IPC/CPC parser (innograph.codes)
+    if parsed is None:
         return None
-    sec, cls, sub_letter, grp, sg = m.groups()
-    head = sec + (cls or "") + (sub_letter or "")
-    if grp is None:
-        return head, None, None
-    return head, int(grp), (sg if sg else "00")
+    if parsed.group is None:
+        return parsed.head, None, None
+    return parsed.head, parsed.group, parsed.subgroup
 
 
 def _frac(digits: str) -> Decimal:

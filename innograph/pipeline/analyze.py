@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..codes import ipc_level
 from ..errors import BadInputError, InnographError
 from ..graph import analytics as an
 from ..graph import gds
@@ -965,15 +966,12 @@ def _fig_flows(flows: pd.DataFrame, max_sources: int = 6, max_targets: int = 12)
 
 # ==================================================================== co-occurrence
 def _ipc_level(code: Any, level: str) -> Any:
-    """``G06N 3/04`` at ``subclass`` → ``G06N``, at ``group`` → ``G06N 3``, ``full`` as is."""
+    """``G06N 3/04`` (any written form, ``innograph.codes``) at ``subclass`` → ``G06N``, at
+    ``group`` → ``G06N 3``, ``full`` → ``G06N 3/04``; text that is not an IPC/CPC code is
+    returned as given."""
     if not isinstance(code, str):
         return code
-    c = code.strip().upper()
-    if level == "subclass":
-        return c.replace(" ", "")[:4]
-    if level == "group":
-        return c.split("/")[0].strip()
-    return c
+    return ipc_level(code, level) or code  # type: ignore[arg-type]
 
 
 def analyze_cooccurrence(store: Store, of: Literal["keyword", "ipc"] = "keyword",

@@ -33,6 +33,7 @@ from ..graph.store import Store
 from ..models import embeddings as emb
 from ..models.bestmatch import best_match
 from ..progress import Progress, ProgressFactory
+from .scope import ai_keys
 
 PAGE = 20_000  # documents per read page / write batch
 EDGE_BATCH = 100_000
@@ -375,8 +376,11 @@ def match(store: Store, k: int = 1, method: str = "exact", device: str | None = 
           sample: int = 1000, model: str | None = None, batch: Any = None,
           precision: str = "fp32", oversample: int = 10, efs: int = 200,
           rebuild_index: bool = False, seed: int = 0, year_filter: str = "after",
-          log: Log = _quiet) -> dict[str, Any]:
+          log: Log = _quiet, ai_only: bool = False) -> dict[str, Any]:
     """Write each paper's best (top-k) patent filed the same year or later as SIMILAR_TO.
+
+    ``ai_only``: only papers and patents whose final AI label is AI take part
+    (``pipeline.scope``; the others are counted in ``not_ai``).
 
     Parameters
     ----------
@@ -418,6 +422,21 @@ def match(store: Store, k: int = 1, method: str = "exact", device: str | None = 
     if model not in counts:
         raise BadInputError(f"no document was embedded with {model!r}; present: {sorted(map(str, counts))}")
     summary: dict[str, Any] = {"method": method, "k": k, "model": model}
+
+    ai = {lab: ai_keys(store, lab) for lab in schema.DOCUMENT_LABELS} if ai_only else None
+    if ai is not None:
+        summary["not_ai"] = {schema.PAPER: sum(1 for i in p_ids if i not in ai[schema.PAPER]),
+                             schema.PATENT: sum(1 for i in q_ids if i not in ai[schema.PATENT])}
+        p_keep = [i in ai[schema.PAPER] for i in p_ids]
+        q_keep = [i in ai[schema.PATENT] for i in q_ids]
+        p_ids, p_vecs, p_models, p_years = ([p_ids[j] for j in np.nonzero(p_keep)[0]],
+                                            p_vecs[np.array(p_keep, bool)],
+                                            [p_models[j] for j in np.nonzero(p_keep)[0]],
+                                            [p_years[j] for j in np.nonzero(p_keep)[0]])
+        q_ids, q_vecs, q_models, q_years = ([q_ids[j] for j in np.nonzero(q_keep)[0]],
+                                            q_vecs[np.array(q_keep, bool)],
+                                            [q_models[j] for j in np.nonzero(q_keep)[0]],
+                                            [q_years[j] for j in np.nonzero(q_keep)[0]])
 
     def select(ids, vecs, models, years):
         keep = np.array([m == model and y is not None for m, y in zip(models, years)], bool)

@@ -19,6 +19,12 @@ from typing import Any
 from ..errors import BadInputError
 from ..graph import schema
 from ..graph.store import Store
+from ..normalize import normalize_keyword
+from .scope import ai_only_clause
+
+IDS = ("sequential", "source")
+# the source whose own id orders --ids sequential (a published file read back keeps its order)
+_ORDER_SOURCE = {schema.PATENT: "DeepPatentAI", schema.PAPER: "DeepDiveAI"}
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -59,6 +65,31 @@ def id_order(ids: list[str]) -> list[str]:
     return sorted(ids)
 
 
+def sequential_order(rows: dict[str, dict[str, Any]], label: str) -> list[str]:
+    """Store keys in the order ``--ids sequential`` numbers them 1..N: documents with a
+    numeric DeepPatentAI / DeepDiveAI id (``source_ids``) first, by that id (so a published
+    file read back keeps its order and ids), then the others in ``id_order``."""
+    src = _ORDER_SOURCE[label]
+    numbered, rest = [], []
+    for k, r in rows.items():
+        sid = json.loads(r["source_ids"]).get(src) if r.get("source_ids") else None
+        if sid is not None and str(sid).isdigit():
+            numbered.append((int(sid), k))
+        else:
+            rest.append(k)
+    return [k for _, k in sorted(numbered)] + id_order(rest)
+
+
+def _merge_given(given: str | None, names: list[str]) -> list[str]:
+    """The keywords as given (JSON list in ``keywords_given``), then the document's other
+    keywords (KeyBERT's) whose normalised form is not among the given ones."""
+    if not given:
+        return names
+    out = [str(x) for x in json.loads(given)]
+    have = {normalize_keyword(x) for x in out}
+    return out + [n for n in names if n not in have]
+
+
 def _keywords(store: Store, label: str) -> dict[str, list[str]]:
     t = store.read_table(
         f"MATCH (d:{label})-[e:{schema.HAS_KEYWORD}]->(k:{schema.KEYWORD}) "
@@ -86,25 +117,46 @@ def _write(path: Path, header: list[str], rows: list[list[Any]], raw: bool) -> i
 
 
 def _documents(store: Store, label: str, columns: dict[str, str], header: list[str],
-               raw: bool, path: Path) -> int:
+               raw: bool, path: Path, ids: str = "source",
+               ai_only: bool = False) -> dict[str, str]:
+    """Write one document CSV; returns store key → the ID written."""
     props = [columns[h] for h in header if h in columns]
-    ret = ", ".join(f"d.{p} AS {p}" for p in props)
-    rows = {r["id"]: r for r in store.read_table(f"MATCH (d:{label}) RETURN {ret}").to_pylist()}
+    extra = [p for p in ("keywords_given", "source_ids") if p not in props]
+    ret = ", ".join(f"d.{p} AS {p}" for p in props + extra)
+    rows = {r["id"]: r for r in store.read_table(
+        f"MATCH (d:{label}){ai_only_clause('d', ai_only)} RETURN {ret}").to_pylist()}
     kws = _keywords(store, label)
+    order = sequential_order(rows, label) if ids == "sequential" else id_order(list(rows))
+    written = {k: (str(n) if ids == "sequential" else k) for n, k in enumerate(order, 1)}
     out = []
-    for i in id_order(list(rows)):
+    for i in order:
         r = rows[i]
-        out.append([json.dumps(kws.get(i, []), ensure_ascii=False) if h == "Keywords"
-                    else r.get(columns[h]) for h in header])
-    return _write(path, header, out, raw)
+        cells = []
+        for h in header:
+            if h == "Keywords":
+                cells.append(json.dumps(_merge_given(r.get("keywords_given"), kws.get(i, [])),
+                                        ensure_ascii=False))
+            elif h == "ID":
+                cells.append(written[i])
+            else:
+                cells.append(r.get(columns[h]))
+        out.append(cells)
+    _write(path, header, out, raw)
+    return written
 
 
 def export_csvs(store: Store, out_dir: str | Path, raw: bool = False,
-                method: str | None = None) -> dict[str, int]:
+                method: str | None = None, ids: str = "source",
+                ai_only: bool = False) -> dict[str, int]:
     """Write the three CSVs into ``out_dir``; returns rows written per file.
 
     ``method`` picks which SIMILAR_TO edges become DeepCosineAI.csv (default: the first of
     ``METHOD_PREFERENCE`` present); only rank-1 edges are written, one row per paper.
+
+    ``ids``: ``source`` writes the store keys as IDs; ``sequential`` writes 1..N per file as
+    the published files do (order: ``sequential_order``), DeepCosineAI's Paper_ID /
+    Patent_ID pointing at them (the CLI's default). ``ai_only``: only documents whose final
+    AI label is AI (``pipeline.scope``), and the cosine rows between two of them.
 
     Raises ``BadInputError`` before writing anything when ``method`` is not one of
     ``EXPORT_METHODS``, or when the store holds no SIMILAR_TO edge of that method (the message
@@ -112,6 +164,8 @@ def export_csvs(store: Store, out_dir: str | Path, raw: bool = False,
     without SIMILAR_TO edges still gets the two document files and an empty DeepCosineAI.csv
     (the caller says so; see ``empty_reasons``).
     """
+    if ids not in IDS:
+        raise ValueError(f"ids must be one of {', '.join(IDS)}, not {ids!r}")
     if method is not None and method not in EXPORT_METHODS:
         raise BadInputError(f"--method {method!r} is not a SIMILAR_TO method: use one of "
                             f"{', '.join(EXPORT_METHODS)}")
@@ -129,23 +183,26 @@ def export_csvs(store: Store, out_dir: str | Path, raw: bool = False,
                             f"{method!r} (methods present: {present}); make them with `{make}`")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    n = {
-        schema.DEEP_PATENT_CSV: _documents(store, schema.PATENT, schema.DEEP_PATENT_COLUMNS,
-                                           schema.DEEP_PATENT_HEADER, raw,
-                                           out / schema.DEEP_PATENT_CSV),
-        schema.DEEP_DIVE_CSV: _documents(store, schema.PAPER, schema.DEEP_DIVE_COLUMNS,
-                                         schema.DEEP_DIVE_HEADER, raw, out / schema.DEEP_DIVE_CSV),
-    }
+    pat = _documents(store, schema.PATENT, schema.DEEP_PATENT_COLUMNS,
+                     schema.DEEP_PATENT_HEADER, raw, out / schema.DEEP_PATENT_CSV, ids, ai_only)
+    pap = _documents(store, schema.PAPER, schema.DEEP_DIVE_COLUMNS, schema.DEEP_DIVE_HEADER,
+                     raw, out / schema.DEEP_DIVE_CSV, ids, ai_only)
+    n = {schema.DEEP_PATENT_CSV: len(pat), schema.DEEP_DIVE_CSV: len(pap)}
     chosen = method or next((m for m in METHOD_PREFERENCE if m in methods),
                             min(methods) if methods else None)
     best: dict[str, dict[str, Any]] = {}
     for e in edges:
         if e["method"] != chosen or (e["rank"] not in (None, 1)):
             continue
+        if e["paper"] not in pap or e["patent"] not in pat:  # --ai-only left one end out
+            continue
         cur = best.get(e["paper"])
         if cur is None or (e["score"] or 0) > (cur["score"] or 0):
             best[e["paper"]] = e
-    rows = [[p, best[p]["patent"], best[p]["score"]] for p in id_order(list(best))]
+    rows = [[pap[p], pat[best[p]["patent"]], best[p]["score"]]
+            for p in id_order(list(best))] if ids == "source" else \
+        [[pap[p], pat[best[p]["patent"]], best[p]["score"]]
+         for p in sorted(best, key=lambda k: int(pap[k]))]
     n[schema.DEEP_COSINE_CSV] = _write(out / schema.DEEP_COSINE_CSV, schema.DEEP_COSINE_HEADER,
                                        rows, raw)
     return n

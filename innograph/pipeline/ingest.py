@@ -5,19 +5,31 @@ written nodes first, then edges (DESIGN.md §4). Each upsert is a key-diffed bul
 batch is idempotent: loading a file twice changes nothing, and a load killed midway and rerun
 ends with the identical graph.
 
-Within one load (one command, possibly several files) a document id seen twice is a
-duplicate: the first row wins and the later one is rejected with both places named.
+Identity and merging (README "Identity"): loaders give each document its key
+(``innograph.identity``); a paper that carries an arXiv id meets a stored paper keyed by
+that arXiv id (or carrying it as ``arxiv_id``). Within one load (one command, possibly
+several files) a key seen twice with different content is rejected naming the first place;
+an exact duplicate row is counted (``duplicates``) and loaded once. A document already in
+the store (from an earlier load or another source) is merged: its stored non-empty values
+stay, empty ones are filled, a different non-empty value is a conflict (counted per
+``Label.property`` in ``conflicts``, the stored value kept), ``sources`` and
+``source_ids`` gain the new source. IPC/CPC codes are canonical (``innograph.codes``); a
+code that is not one is not a node (kept in the raw text only) and is counted
+(``codes_invalid``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterable
 
 import pyarrow as pa
 
+from ..codes import canonical_ipc
+from ..identity import normalise_arxiv_id, normalise_doi, patent_key
 from ..graph import schema
 from ..graph.store import Store, UpsertCount
 from ..loaders.records import Document, Link, Reject, RejectLog, batched
@@ -35,16 +47,33 @@ class LoadSummary:
     rejected: int = 0
     inserted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     updated: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    duplicates: int = 0  # exact duplicate document rows, loaded once
+    merged: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # met a stored node
+    conflicts: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # Label.prop
+    codes_invalid: int = 0  # IPC/CPC codes that are not codes: no node, raw text kept
+    yearless: int = 0  # documents loaded without a year
+    warnings: list[str] = field(default_factory=list)  # a few file:line: field: messages
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "documents": self.documents, "links": self.links, "rejected": self.rejected,
             "inserted": dict(self.inserted), "updated": dict(self.updated),
+            "duplicates": self.duplicates, "merged": dict(self.merged),
+            "conflicts": dict(self.conflicts), "codes_invalid": self.codes_invalid,
+            "yearless": self.yearless,
         }
 
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < 20:
+            self.warnings.append(message)
 
-def clean_code(code: str) -> str | None:
-    """An IPC/CPC code in one spelling: upper case, single spaces (``G06N 3/04``)."""
+
+def clean_code(code: str, scheme: str | None = None) -> str | None:
+    """A classification code in one spelling. IPC/CPC (``scheme`` ipc, cpc or ``None``):
+    the canonical form of ``innograph.codes`` (``G06N0003040000`` → ``G06N 3/04``), ``None``
+    for text that is not a code; other schemes (Locarno): upper case, single spaces."""
+    if scheme in (None, schema.SCHEME_IPC, schema.SCHEME_CPC):
+        return canonical_ipc(code)
     s = re.sub(r"\s+", " ", str(code)).strip().upper()
     return s or None
 
@@ -62,9 +91,10 @@ def clean_country(value: str | None) -> str | None:
 class _Tables:
     """Accumulates rows per node label and per (rel, from, to) for one batch."""
 
-    def __init__(self) -> None:
+    def __init__(self, summary: LoadSummary | None = None) -> None:
         self.nodes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         self.edges: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        self.summary = summary if summary is not None else LoadSummary()
 
     def node(self, label: str, row: dict[str, Any]) -> str:
         key = row[schema.node(label).key]
@@ -123,6 +153,14 @@ def _document(t: _Tables, d: Document) -> None:
         row[k] = v
     if d.venue and label == schema.PAPER:
         row.setdefault("venue", d.venue)
+    if d.source:
+        row["sources"] = json.dumps([d.source], ensure_ascii=False)
+        row["source_ids"] = json.dumps({d.source: d.source_id or d.id}, ensure_ascii=False,
+                                       sort_keys=True)
+    if d.keywords:  # as given, in order (export writes these); the nodes are normalised
+        row["keywords_given"] = json.dumps(list(d.keywords), ensure_ascii=False)
+    if d.year is None:
+        t.summary.yearless += 1
     t.nodes[label][d.id] = row
     # keywords: normalised; the first spelling's position is the rank
     scores = d.keyword_scores or [None] * len(d.keywords)
@@ -152,7 +190,11 @@ def _document(t: _Tables, d: Document) -> None:
         t.node(schema.VENUE, {"name": venue})
         t.edge(schema.PUBLISHED_IN, schema.PAPER, schema.VENUE, d.id, venue)
     for code, scheme in d.codes:
-        c = clean_code(code)
+        c = clean_code(code, scheme)
+        if c is None and str(code or "").strip():
+            t.summary.codes_invalid += 1
+            t.summary.warn(f"{d.file}:{d.line}: {scheme}: {str(code)[:40]!r} is not an "
+                           "IPC/CPC code (kept as text, no node)")
         if c:
             t.node(schema.IPC, {"code": c, "scheme": scheme})
             t.edge(schema.CLASSIFIED_AS, label, schema.IPC, d.id, c)
@@ -168,11 +210,69 @@ def _table(rows: Iterable[dict[str, Any]], columns: list[str] | None = None) -> 
     return pa.table({c: [r.get(c) for r in rows] for c in cols})
 
 
+_LIST_PROPS = ("sources",)
+_MAP_PROPS = ("source_ids",)
+# values written differently that are the same (not a conflict): compared by their key
+_SAME_BY = {"pn": patent_key, "doi": normalise_doi, "arxiv_id": normalise_arxiv_id}
+
+
+def merge_document(stored: dict[str, Any], new: dict[str, Any],
+                   conflicts: dict[str, int] | None = None, label: str = "") -> dict[str, Any]:
+    """The merge rule of README "Identity": ``new`` merged into the ``stored`` row.
+
+    Stored non-empty values stay; empty ones take the new value; a different non-empty new
+    value is a conflict (counted in ``conflicts['<label>.<prop>']``, stored value kept);
+    ``pn``, ``doi`` and ``arxiv_id`` written differently but with the same key are not.
+    ``sources`` (JSON list) is the union, stored order first; ``source_ids`` (JSON object)
+    gains the new sources (a source already there with another id is a conflict).
+    """
+    out = dict(new)
+    for k, nv in new.items():
+        sv = stored.get(k)
+        if k in _LIST_PROPS and sv and nv:
+            out[k] = json.dumps(list(dict.fromkeys(json.loads(sv) + json.loads(nv))),
+                                ensure_ascii=False)
+        elif k in _MAP_PROPS and sv and nv:
+            merged = json.loads(sv)
+            for src, sid in json.loads(nv).items():
+                if src in merged and merged[src] != sid and conflicts is not None:
+                    conflicts[f"{label}.{k}"] += 1
+                merged.setdefault(src, sid)
+            out[k] = json.dumps(merged, ensure_ascii=False, sort_keys=True)
+        elif sv is not None and sv != "":
+            same = nv == sv or (k in _SAME_BY and _SAME_BY[k](nv) == _SAME_BY[k](sv))
+            if nv is not None and nv != "" and not same and conflicts is not None:
+                conflicts[f"{label}.{k}"] += 1
+            out[k] = sv
+    return out
+
+
+def _merge_stored(store: Store, label: str, rows: dict[str, dict[str, Any]],
+                  summary: LoadSummary) -> None:
+    """Merge each row of ``rows`` whose key is already stored with the stored values."""
+    cols = sorted({k for r in rows.values() for k in r} - {"id"})
+    if not cols or not rows:
+        return
+    present = store.existing_keys(label, list(rows))  # key lookups; a fresh load stops here
+    if not present:
+        return
+    ret = ", ".join(f"d.{c} AS {c}" for c in cols)
+    stored = store.read_table(f"MATCH (d:{label}) WHERE d.id IN $ids RETURN d.id AS id, {ret}",
+                              {"ids": sorted(present)}).to_pylist()
+    for s in stored:
+        key = s.pop("id")
+        summary.merged[label] += 1
+        rows[key] = merge_document(s, rows[key], summary.conflicts, label)
+
+
 def write_tables(store: Store, t: _Tables, summary: LoadSummary) -> None:
     """Nodes first (each label one bulk write), then edges."""
     for label, rows in t.nodes.items():
-        # documents: the loaded file is authoritative (non-null values replace stored ones);
-        # shared entities (authors, applicants, ...): later mentions only fill gaps.
+        # documents: merged with what is stored (merge_document: stored values stay, gaps
+        # filled, conflicts counted); shared entities (authors, ...): later mentions only
+        # fill gaps.
+        if label in schema.DOCUMENT_LABELS:
+            _merge_stored(store, label, rows, summary)
         c: UpsertCount = store.upsert_nodes(label, _table(rows.values()),
                                             overwrite=label in schema.DOCUMENT_LABELS)
         summary.inserted[label] += c.inserted
@@ -192,53 +292,140 @@ def ingest(store: Store, records: Iterable[Document | Link | Reject], rejects: R
     converges to the same graph.
     """
     summary = LoadSummary()
-    first_seen: dict[tuple[str, str], tuple[str, int]] = {}
+    first_seen: dict[tuple[str, str], tuple[str, int, tuple[Any, ...]]] = {}
+    keys_by_source: dict[tuple[str, str, str], str] = {}  # (label, source, source id) → key
+    arxiv_keys: dict[str, str] = {}  # arXiv id → paper key, this load
+    stored_alias: dict[str, dict[str, str]] = {}  # arXiv id → stored DOI key, read once
 
     def reject(r: Reject) -> None:
         rejects.add(r)
         summary.rejected += 1
 
     for batch in batched(records, batch_size):
-        t = _Tables()
+        t = _Tables(summary)
         links: list[Link] = []
+        _meet_arxiv(store, [r for r in batch if isinstance(r, Document)], arxiv_keys,
+                    stored_alias)
         for r in batch:
             if isinstance(r, Reject):
                 reject(r)
             elif isinstance(r, Document):
                 summary.documents += 1
                 key = (r.label, r.id)
+                content = _content(r)
                 if key in first_seen:
-                    f, line = first_seen[key]
+                    f, line, first_content = first_seen[key]
+                    if content == first_content:
+                        summary.duplicates += 1
+                        continue
                     reject(Reject(r.file, r.line, "id",
-                                  f"duplicate {r.label} id {r.id!r} (first at {f}:{line})"))
+                                  f"duplicate {r.label} key {r.id!r} with different content "
+                                  f"(first at {f}:{line})"))
                     continue
-                first_seen[key] = (r.file, r.line)
+                first_seen[key] = (r.file, r.line, content)
+                if r.source and r.source_id:
+                    keys_by_source[(r.label, r.source, r.source_id)] = r.id
+                if r.kind == "paper" and r.props.get("arxiv_id"):
+                    arxiv_keys.setdefault(r.props["arxiv_id"], r.id)
                 _document(t, r)
             elif isinstance(r, Link):
                 summary.links += 1
                 links.append(r)
         write_tables(store, t, summary)
         if links:
-            _write_links(store, links, summary, reject)
+            _write_links(store, links, summary, reject, keys_by_source)
         if progress:
             progress(len(batch))
     return summary
 
 
+def _content(d: Document) -> tuple[Any, ...]:
+    """A document's content for duplicate detection: every field but file and line."""
+    return tuple(repr(getattr(d, f.name)) for f in fields(d) if f.name not in ("file", "line"))
+
+
+def _meet_arxiv(store: Store, docs: list[Document], arxiv_keys: dict[str, str],
+                stored_alias: dict[str, dict[str, str]]) -> None:
+    """Re-key papers that carry an arXiv id to the paper already stored (or loaded earlier
+    in this load) under that arXiv id: keyed by it (a key lookup per batch), or keyed by a
+    DOI with that ``arxiv_id`` (read once per load into ``stored_alias['map']``)."""
+    papers = [d for d in docs if d.kind == "paper" and d.props.get("arxiv_id")]
+    if not papers:
+        return
+    if "map" not in stored_alias:
+        stored_alias["map"] = {}
+        for r in store.read_table(
+                f"MATCH (d:{schema.PAPER}) WHERE d.arxiv_id IS NOT NULL AND d.id <> d.arxiv_id "
+                "RETURN d.id AS id, d.arxiv_id AS arxiv_id ORDER BY id").to_pylist():
+            stored_alias["map"].setdefault(r["arxiv_id"], r["id"])
+    keyed = store.existing_keys(schema.PAPER, sorted({d.props["arxiv_id"] for d in papers}))
+    for d in papers:
+        a = d.props["arxiv_id"]
+        key = arxiv_keys.get(a) or (a if a in keyed else None) or stored_alias["map"].get(a)
+        if key and key != d.id:
+            d.id = key
+
+
+def _resolve(store: Store, label: str, source: str | None, ids: list[str],
+             keys_by_source: dict[tuple[str, str, str], str],
+             cache: dict[tuple[str, str], dict[str, str]]) -> dict[str, str]:
+    """Source ids → keys: this load's documents first, then the store's ``source_ids``,
+    else an id that is itself a key."""
+    out: dict[str, str] = {}
+    missing = []
+    for i in ids:
+        k = keys_by_source.get((label, source, i)) if source else None
+        if k:
+            out[i] = k
+        else:
+            missing.append(i)
+    if missing and source:
+        if (label, source) not in cache:
+            m: dict[str, str] = {}
+            needle = json.dumps(source)
+            for r in store.read_table(
+                    f"MATCH (d:{label}) WHERE d.source_ids CONTAINS $s "
+                    "RETURN d.id AS id, d.source_ids AS sids", {"s": needle}).to_pylist():
+                sid = json.loads(r["sids"]).get(source)
+                if sid is not None:
+                    m.setdefault(str(sid), r["id"])
+            cache[(label, source)] = m
+        for i in missing:
+            if i in cache[(label, source)]:
+                out[i] = cache[(label, source)][i]
+    rest = [i for i in ids if i not in out]
+    for i in store.existing_keys(label, rest) if rest else ():
+        out[i] = i
+    return out
+
+
 def _write_links(store: Store, links: list[Link], summary: LoadSummary,
-                 reject: Callable[[Reject], None]) -> None:
-    papers = store.existing_keys(schema.PAPER, [x.paper_id for x in links])
-    patents = store.existing_keys(schema.PATENT, [x.patent_id for x in links])
+                 reject: Callable[[Reject], None],
+                 keys_by_source: dict[tuple[str, str, str], str] | None = None) -> None:
+    keys_by_source = keys_by_source or {}
+    cache: dict[tuple[str, str], dict[str, str]] = {}
+    papers: dict[str | None, dict[str, str]] = {}
+    patents: dict[str | None, dict[str, str]] = {}
+    for src in {x.paper_source for x in links}:
+        papers[src] = _resolve(store, schema.PAPER, src,
+                               [x.paper_id for x in links if x.paper_source == src],
+                               keys_by_source, cache)
+    for src in {x.patent_source for x in links}:
+        patents[src] = _resolve(store, schema.PATENT, src,
+                                [x.patent_id for x in links if x.patent_source == src],
+                                keys_by_source, cache)
     rows = []
     seen: set[tuple[str, str, str]] = set()
     for x in links:
-        if x.paper_id not in papers:
+        pa_key = papers[x.paper_source].get(x.paper_id)
+        pt_key = patents[x.patent_source].get(x.patent_id)
+        if pa_key is None:
             reject(Reject(x.file, x.line, "Paper_ID", f"no paper with id {x.paper_id!r}"))
-        elif x.patent_id not in patents:
+        elif pt_key is None:
             reject(Reject(x.file, x.line, "Patent_ID", f"no patent with id {x.patent_id!r}"))
-        elif (x.paper_id, x.patent_id, x.method) not in seen:
-            seen.add((x.paper_id, x.patent_id, x.method))
-            rows.append({"src": x.paper_id, "dst": x.patent_id, "score": x.score,
+        elif (pa_key, pt_key, x.method) not in seen:
+            seen.add((pa_key, pt_key, x.method))
+            rows.append({"src": pa_key, "dst": pt_key, "score": x.score,
                          "rank": x.rank, "method": x.method, "model": x.model})
     if rows:
         c = store.upsert_edges(schema.SIMILAR_TO, schema.PAPER, schema.PATENT,
