@@ -133,7 +133,8 @@ def test_export_method_without_edges_is_an_error_and_writes_nothing(small_store,
 
 def test_export_existing_method_writes_the_edges(small_store, tmp_path):
     out = tmp_path / "o"
-    res = _run("export", str(out), "--method", "exact", "--db", str(small_store))
+    res = _run("export", str(out), "--method", "exact", "--ids", "source",
+               "--db", str(small_store))
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(open(out / schema.DEEP_COSINE_CSV, encoding="utf-8")))
     assert [(r["Paper_ID"], r["Patent_ID"], float(r["Cosine similarity"])) for r in rows] == \
