@@ -289,6 +289,7 @@ def load_venues_cmd(path: Path = typer.Argument(..., help="CSV/TSV: name and/or 
 # ---------------------------------------------------------------- export / stats
 from .graph import schema  # noqa: E402  (names only; no store is opened at import)
 from .pipeline.export import EXPORT_METHODS, IDS as EXPORT_IDS  # noqa: E402
+from .pipeline.scope import AI_ONLY_HELP  # noqa: E402
 
 # typer reports a value outside an Enum as a usage error listing the valid ones
 ExportMethod = Enum("ExportMethod", {m: m for m in EXPORT_METHODS}, type=str)
@@ -1005,6 +1006,7 @@ def analyze_cooperation_cmd(
     types: bool = typer.Option(False, "--types", help="with --by province|state: applicant "
                                "types and I-U / I-R / U-R / I-U-R cooperation"),
     years: Optional[str] = typer.Option(None, "--years", help="A-B (e.g. 2012-2021) or one year"),
+    ai_only: bool = typer.Option(False, "--ai-only", help=AI_ONLY_HELP),
     documents: str = typer.Option("patent", "--documents",
                                   help="patent (applicants) | paper (institutions)"),
     measure: str = typer.Option("co_documents", "--measure",
@@ -1024,7 +1026,8 @@ def analyze_cooperation_cmd(
 
     try:
         with _open(db, read_only=True) as store:
-            res = analyze_cooperation(store, by=by, years=parse_years(years), out=out_dir,
+            res = analyze_cooperation(store, by=by, years=parse_years(years),
+                                      ai_only=ai_only, out=out_dir,
                                       documents=documents, measure=measure, types=types)
     except InnographError as e:
         _fail(e)
@@ -1043,6 +1046,7 @@ def analyze_network_cmd(
     nodes: str = typer.Option("applicant", "--nodes",
                               help="applicant | institution | country | region"),
     years: Optional[str] = typer.Option(None, "--years", help="A-B (e.g. 2012-2021) or one year"),
+    ai_only: bool = typer.Option(False, "--ai-only", help=AI_ONLY_HELP),
     window: Optional[int] = typer.Option(None, "--window",
                                          help="split the years into windows of N years"),
     documents: Optional[str] = typer.Option(
@@ -1067,7 +1071,8 @@ def analyze_network_cmd(
 
     try:
         with _open(db, read_only=True) as store:
-            res = analyze_network(store, nodes=nodes, years=parse_years(years), window=window,
+            res = analyze_network(store, nodes=nodes, years=parse_years(years),
+                                  ai_only=ai_only, window=window,
                                   out=out_dir, documents=documents, seed=seed,
                                   distance=distance, betweenness_k=sample)
     except InnographError as e:
@@ -1080,6 +1085,7 @@ def analyze_network_cmd(
 @analyze_app.command("countries")
 def analyze_countries_cmd(
     years: Optional[str] = typer.Option(None, "--years", help="A-B (e.g. 2015-2024) or one year"),
+    ai_only: bool = typer.Option(False, "--ai-only", help=AI_ONLY_HELP),
     population: Optional[Path] = typer.Option(
         None, "--population", help="CSV with code,population (default: shipped WDI 2022 table)"),
     top: int = typer.Option(30, "--top", help="countries kept (Z is min-max over these)"),
@@ -1107,7 +1113,8 @@ def analyze_countries_cmd(
     try:
         with _open(db, read_only=True) as store:
             res = analyze_countries(store, out=out_dir, population=population,
-                                    years=parse_years(years), top=top, counting=counting,
+                                    years=parse_years(years),
+                                    ai_only=ai_only, top=top, counting=counting,
                                     topics=topics, countries=countries, top_list=top_list,
                                     top_series=top_series)
     except InnographError as e:
@@ -1128,6 +1135,7 @@ def analyze_countries_cmd(
 def analyze_cooccurrence_cmd(
     of: str = typer.Option("keyword", "--of", help="keyword | ipc"),
     years: Optional[str] = typer.Option(None, "--years", help="A-B (e.g. 2015-2024) or one year"),
+    ai_only: bool = typer.Option(False, "--ai-only", help=AI_ONLY_HELP),
     documents: str = typer.Option("both", "--documents", help="both | paper | patent"),
     max_terms: int = typer.Option(100, "--max-terms", help="most frequent terms kept"),
     min_count: int = typer.Option(1, "--min-count", help="drop terms in fewer documents"),
@@ -1148,7 +1156,8 @@ def analyze_cooccurrence_cmd(
 
     try:
         with _open(db, read_only=True) as store:
-            res = analyze_cooccurrence(store, of=of, years=parse_years(years), out=out_dir,
+            res = analyze_cooccurrence(store, of=of, years=parse_years(years),
+                                       ai_only=ai_only, out=out_dir,
                                        documents=documents, per_year=per_year,
                                        min_count=min_count, max_terms=max_terms, top=top,
                                        seed=seed, ipc_level=ipc_level)

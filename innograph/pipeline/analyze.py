@@ -26,10 +26,12 @@ co-application projection, then ``gds.degree``, ``gds.betweenness``, ``gds.close
 
 from __future__ import annotations
 
+import functools
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import networkx as nx
 import numpy as np
@@ -42,10 +44,16 @@ from ..graph import analytics as an
 from ..graph import gds
 from ..graph import schema as S
 from ..graph.store import Store
+from .scope import ai_only_predicate
 
 POPULATION_CSV = Path(__file__).resolve().parent.parent / "data" / "population.csv"
 
-_YEARS = "($every_year OR (d.year >= $y0 AND d.year <= $y1))"
+# the year bounds and the --ai-only scope of the document ``d`` (pipeline.scope)
+_YEARS = ("($every_year OR (d.year >= $y0 AND d.year <= $y1)) "
+          f"AND ($all_docs OR {ai_only_predicate('d')})")
+
+#: --ai-only for the analysis running now (set by :func:`_scoped`, read by :func:`read_frame`)
+_AI_ONLY: ContextVar[bool] = ContextVar("innograph_analysis_ai_only", default=False)
 
 #: Every store query of the analyses, by name (Kùzu dialect). Parameters: ``$every_year``
 #: (BOOL: ignore the year bounds), ``$y0`` / ``$y1`` (INT64, inclusive year bounds).
@@ -173,13 +181,32 @@ def read_frame(store: Store, name: str, years: tuple[int, int] | None = None) ->
     q = QUERIES[name]
     params: dict[str, Any] = {"every_year": years is None,
                               "y0": int(years[0]) if years else 0,
-                              "y1": int(years[1]) if years else 0}
+                              "y1": int(years[1]) if years else 0,
+                              "all_docs": not _AI_ONLY.get()}
     params = {k: v for k, v in params.items() if re.search(r"\$" + k + r"\b", q)}
     df = store.read_table(q, params).to_pandas()
     for c in _COLUMNS[name]:
         if c not in df.columns:
             df[c] = pd.Series(dtype=object)
     return df
+
+
+def _scoped(fn: Callable[..., AnalysisResult]) -> Callable[..., AnalysisResult]:
+    """Give analysis ``fn`` the keyword ``ai_only`` (default False): when true, every document
+    it reads is limited to those whose final AI label is AI (``pipeline.scope``; on Neo4j
+    the networks then run in networkx, not GDS). The summary records ``ai_only``."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, ai_only: bool = False, **kwargs: Any) -> AnalysisResult:
+        token = _AI_ONLY.set(bool(ai_only))
+        try:
+            res = fn(*args, **kwargs)
+        finally:
+            _AI_ONLY.reset(token)
+        res.summary["ai_only"] = bool(ai_only)
+        return res
+
+    return run
 
 
 def _out_dir(out: str | Path) -> Path:
@@ -243,6 +270,7 @@ def _unit_frame(store: Store, by: str, documents: str,
 
 
 # ====================================================================== cooperation
+@_scoped
 def analyze_cooperation(store: Store,
                         by: Literal["region", "country", "province", "state"] = "region",
                         years: tuple[int, int] | None = None, out: str | Path = ".",
@@ -478,6 +506,7 @@ def _fig_cooperation_typed(ranking: pd.DataFrame, diffs: pd.DataFrame, by: str,
 _NODE_KINDS = ("applicant", "institution", "country", "region")
 
 
+@_scoped
 def analyze_network(store: Store,
                     nodes: Literal["applicant", "institution", "country", "region"] = "applicant",
                     years: tuple[int, int] | None = None, window: int | None = None,
@@ -529,7 +558,8 @@ def analyze_network(store: Store,
     for a, b in periods:
         fp = f if a is None else f[(f["year"] >= a) & (f["year"] <= b)]
         G = an.collaboration_network(fp, names=names)
-        if store.kind == "neo4j" and nodes in ("applicant", "institution") and gds.enabled():
+        if (store.kind == "neo4j" and nodes in ("applicant", "institution") and gds.enabled()
+                and not _AI_ONLY.get()):
             s, nd = gds.network_metrics(store, G, nodes, (a, b), seed=seed, distance=distance,
                                         resolution=resolution, betweenness_k=betweenness_k)
         else:
@@ -689,6 +719,7 @@ def _paper_topics(store: Store, topics: str, years: tuple[int, int] | None) -> p
     raise BadInputError(f"topics must be 'keyword' or 'category', not {topics!r}")
 
 
+@_scoped
 def analyze_countries(store: Store, out: str | Path = ".",
                       population: pd.DataFrame | str | Path | None = None,
                       years: tuple[int, int] | None = None, top: int | None = 30,
@@ -974,6 +1005,7 @@ def _ipc_level(code: Any, level: str) -> Any:
     return ipc_level(code, level) or code  # type: ignore[arg-type]
 
 
+@_scoped
 def analyze_cooccurrence(store: Store, of: Literal["keyword", "ipc"] = "keyword",
                          years: tuple[int, int] | None = None, out: str | Path = ".",
                          documents: Literal["both", "paper", "patent"] = "both",
