@@ -370,13 +370,16 @@ def keywords(
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", envvar="INNOGRAPH_KEYWORD_CACHE",
                                             help="On-disk candidate-embedding cache."),
     limit: Optional[int] = typer.Option(None, "--limit", help="At most this many documents per label."),
+    min_df: int = typer.Option(1, "--min-df", help="After extraction, drop KeyBERT keywords "
+                               "found in fewer than N documents (novelty needs reusable "
+                               "keywords; e.g. 2 or 3 with --ngram 1-2)."),
     db: Optional[str] = DbOption,
 ) -> None:
     """KeyBERT keywords for every document lacking them (resumable).
 
-    Example: innograph keywords --top-k 10 --ngram 1-3 --diversity mmr
+    Example: innograph keywords --top-k 10 --ngram 1-2 --min-df 2
     """
-    from .pipeline.keywords import extract_into_store
+    from .pipeline.keywords import extract_into_store, prune_rare_keywords
 
     lo, _, hi = ngram.partition("-")
     if diversity not in ("none", "mmr", "maxsum"):
@@ -388,6 +391,8 @@ def keywords(
                                    mmr_diversity=mmr_diversity, redo=redo, model_path=model,
                                    device=device, fast=fast, batch_docs=batch_docs,
                                    cache_dir=cache_dir, limit=limit, progress=True)
+            if min_df > 1:
+                s["min_df"] = prune_rare_keywords(store, min_df)
         except InnographError as e:
             _fail(e)
     out.print_json(json.dumps(s, default=str))
@@ -727,8 +732,10 @@ def novelty_fit(
         dims: int = typer.Option(20, "--dims", help="Latent dimensions D"),
         years: Optional[str] = typer.Option(None, "--years", help="Fit on these years only: "
                                             "A-B, A-, -B or one year (default: all)"),
-        salience: str = typer.Option("freq", "--salience", help="freq (normalised frequency, "
-                                     "the paper) | fitted (free r_i, Shi & Evans)"),
+        salience: str = typer.Option("freq", "--salience", help="freq (normalised frequency "
+                                     "times one fitted scale) | paper (normalised frequency, "
+                                     "no fitted scale, as the paper states it) | fitted (free "
+                                     "r_i, Shi & Evans)"),
         device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (default: cuda "
                                              "when available)"),
         out_dir: Optional[str] = typer.Option(None, "--out",
@@ -750,6 +757,11 @@ def novelty_fit(
         fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Fit theta and r on the keyword hypergraph; write theta, r, freq on Keyword nodes.
 
+    One fit on the years given (default: all). It is the model `novelty score --all-years`
+    uses; the default `novelty score` (historical) fits one model per year itself and takes
+    only the settings (dims, salience, seed) from this one. The summary gives the share of
+    keywords seen in only one document (keywords_single_use_share).
+
     Example: innograph novelty fit --dims 20 --years 2000-2020 --device cuda
     """
     from .pipeline.novelty import fit_novelty
@@ -770,14 +782,21 @@ def novelty_score(
         model: Optional[str] = typer.Option(None, "--model", help="A saved fit (.npz / .json) "
                                             "or its folder (default: the latest fit in "
                                             "$INNOGRAPH_MODELS/mmsb or ./models/mmsb)"),
-        historical: bool = typer.Option(False, "--historical", help="Score each year y with a "
-                                        "fit on years < y (one fit per year, saved, reused)"),
+        historical: bool = typer.Option(True, "--historical/--all-years", help="historical "
+                                        "(default): score each year y with a fit on years "
+                                        "< y (one fit per year, saved, reused). --all-years: "
+                                        "one fit on every year (--model), so a score depends "
+                                        "on later documents; the output says so"),
         window: Optional[int] = typer.Option(None, "--window", help="Historical: fit only the "
                                              "N years before y"),
         dims: Optional[int] = typer.Option(None, "--dims", help="Historical fits (default: "
                                            "the --model fit's)"),
         salience: Optional[str] = typer.Option(None, "--salience", help="Historical fits: "
-                                               "freq | fitted"),
+                                               "freq | paper | fitted"),
+        max_single_use: float = typer.Option(0.8, "--max-single-use", help="Leave a document "
+                                             "null (counted as single_use) when at least this "
+                                             "share of its keywords occur in no other "
+                                             "document; 1 = only when all do"),
         device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda"),
         refit: bool = typer.Option(False, "--refit", help="Historical: fit again even when a "
                                    "fit with these settings is saved"),
@@ -785,7 +804,10 @@ def novelty_score(
         fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Write novelty = -log(lambda) and novelty_model on every Paper and Patent.
 
-    Example: innograph novelty score --historical --window 5
+    Default: historical (a year-y document scored by a fit on years before y). Documents
+    whose keywords are (almost) all single-use get no score; the summary counts them.
+
+    Example: innograph novelty score --window 5    (or: --all-years --model models/mmsb)
     """
     from .pipeline.novelty import score_novelty
 
@@ -793,11 +815,13 @@ def novelty_score(
         try:
             s = score_novelty(store, model=model, historical=historical, window=window,
                               dims=dims, salience=salience, device=device, refit=refit,
+                              max_single_use=max_single_use,
                               verbose=False if quiet else 10,
                               log=(lambda m: None) if quiet else (lambda m: console.print(m)))
         except (InnographError, ValueError) as e:
             _fail(e)
     models = s.pop("models")
+    console.print(f"mode: {s['mode']}")
     console.print(f"fits used: {', '.join(dict.fromkeys(models)) or 'none'}")
     print_table([{"field": k, "value": v} for k, v in s.items()], fmt)
 
