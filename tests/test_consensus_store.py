@@ -200,3 +200,36 @@ def test_train_inner_on_the_consensus_set_uses_its_split(setup, tmp_path):
     assert meta["data"]["validation"] == counts["validation"]
     assert meta["data"]["test"] == counts.get("test", 0)
     assert res["training_set"]["rows"] == len(c)
+
+
+def test_cli_consensus_and_evaluate_expert(setup, tmp_path):
+    """The two commands end to end on the same store (closed here, reopened after)."""
+    from typer.testing import CliRunner
+
+    from innograph.cli import app
+
+    t = setup["truth"]
+    db = str(setup["root"] / "g.db")
+    setup["store"].close()
+    try:
+        runner = CliRunner()
+        res = runner.invoke(app, ["classify", "consensus", "--db", db, "--out",
+                                  str(tmp_path / "c.csv"), "--seed", "5", "--llm-veto"])
+        assert res.exit_code == 0, res.output
+        assert "non_ai_rule_outer" in res.output and "vetoed by the LLM" in res.output
+        exp = _expected_rules(t)
+        vetoed = int(((exp == "non_ai_rule_outer") & (t["llm"] == True)).sum())  # noqa: E712
+        assert f"vetoed by the LLM {vetoed}" in res.output
+        expert = tmp_path / "expert.csv"
+        t[["id"]].assign(expert=np.where(t["expert"], 1, 0)).to_csv(expert, index=False)
+        res = runner.invoke(app, ["classify", "evaluate", "--db", db, "--expert", str(expert),
+                                  "--out", str(tmp_path / "ev"), "--format", "json"])
+        assert res.exit_code == 0, res.output
+        assert (tmp_path / "ev" / "stages_fig3.png").is_file()
+        assert (tmp_path / "ev" / "stages_table4.csv").is_file()
+        res = runner.invoke(app, ["classify", "train", "--db", db, "--stage", "outer",
+                                  "--consensus", str(tmp_path / "c.csv"), "--out",
+                                  str(tmp_path / "m")])
+        assert res.exit_code != 0 and "--stage inner" in res.output
+    finally:
+        setup["store"] = open_store(db)
