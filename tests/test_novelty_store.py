@@ -349,3 +349,40 @@ def test_min_df_prunes_rare_keybert_keywords_only(tmp_path):
         assert prune_rare_keywords(s, 2)["edges_removed"] == 0  # a rerun changes nothing
     finally:
         s.close()
+
+
+def test_cli_keywords_min_df_leaves_only_reused_keywords(tmp_path):
+    """`innograph keywords --min-df 2` on 8 short texts: afterwards every KeyBERT keyword
+    is in at least 2 documents (pandas over the edges read back), and the summary says what
+    went."""
+    import json as _json
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from innograph.cli import app
+
+    texts = ["lithium battery anode coating", "battery anode electrolyte additive",
+             "camera lens pixel sensor", "pixel sensor noise reduction camera",
+             "tumor biomarker dosage trial", "biomarker tumor imaging", "quantum gravity",
+             "lithium electrolyte separator battery"]
+    db = str(tmp_path / "kw.db")
+    s = open_store(db)
+    s.upsert_nodes("Paper", pa.table({"id": [f"p{i}" for i in range(len(texts))],
+                                      "title": texts}))
+    s.close()
+    res = CliRunner().invoke(app, ["keywords", "--db", db, "--ngram", "1-1", "--top-k", "4",
+                                   "--min-df", "2", "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    summary = _json.loads(res.output[res.output.index("{"):])
+    s = open_store(db)
+    try:
+        e = s.read_table("MATCH (d:Paper)-[e:HAS_KEYWORD]->(k:Keyword) RETURN d.id AS d, "
+                         "k.name AS k").to_pandas()
+    finally:
+        s.close()
+    df = e.groupby("k")["d"].nunique()
+    assert len(e) > 0 and (df >= 2).all()
+    m = summary["min_df"]
+    assert m["min_df"] == 2 and m["keywords"] == m["keywords_below"] + len(df)
+    assert m["edges_removed"] == summary["Paper"]["edges"] - len(e)
