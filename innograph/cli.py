@@ -546,8 +546,8 @@ def classify_train(stage: str = typer.Option("inner", "--stage", help="inner (te
 def classify_consensus(out_csv: Path = typer.Option(Path("consensus.csv"), "--out",
                                                     help="CSV of the set to write"),
                        outer: Optional[Path] = typer.Option(None, "--outer", help="BERT_outer "
-                           "dir, run on every document (default: the stored `classify "
-                           "predict` result)"),
+                           "dir, run on every document (default: the stored result of "
+                           "`classify predict --outer DIR` without --inner)"),
                        threshold: float = typer.Option(0.5, "--threshold",
                                                        help="outer P(AI) that counts as AI"),
                        max_per_class: Optional[int] = typer.Option(None, "--max-per-class",

@@ -594,8 +594,10 @@ CONSENSUS_COLUMNS = ("id", "kind", "label", "admitted_by", "stratum", "split")
 def _outer_labels(rows: list[dict[str, Any]], outer: "clf.TextClassifier | None",
                   threshold: float, batch_size: int) -> list[bool | None]:
     """BERT_outer's label per row: the model's P(AI) >= threshold when a model is given;
-    else from ``classify predict``'s stored result: stage ``outer`` → ``is_ai``, stage
-    ``inner`` → AI (the document passed the outer screen), anything else → None."""
+    else from ``classify predict``'s stored result: stage ``outer`` → ``is_ai`` (an
+    outer-only run labels every document this way), anything else → None (a document that
+    went on to BERT_inner passed the screen, but a store cannot tell that from an inner-only
+    run, so it is not counted as an outer label)."""
     if outer is not None:
         p = outer.predict_proba([clf.doc_text(r["title"], r["abstract"]) for r in rows],
                                 batch_size=batch_size)
@@ -604,8 +606,6 @@ def _outer_labels(rows: list[dict[str, Any]], outer: "clf.TextClassifier | None"
     for r in rows:
         if r.get("ai_stage") == STAGE_OUTER and r.get("is_ai") is not None:
             out.append(bool(r["is_ai"]))
-        elif r.get("ai_stage") == STAGE_INNER:
-            out.append(True)
         else:
             out.append(None)
     return out
@@ -622,7 +622,7 @@ def consensus_set(store: Store, out_csv: str | os.PathLike,
     Inputs per document: ``ai_rule`` (``classify rule``), ``ai_label_llm`` (``classify
     import-labels`` with an ``llm`` column) and BERT_outer's label (``outer_dir``: the model
     is run on every document with a rule label; without it the stored ``classify predict``
-    result, ``_outer_labels``). Strata: IPC section for patents, venue / arXiv category for
+    result of an outer-only ``classify predict --outer DIR``, ``_outer_labels``). Strata: IPC section for patents, venue / arXiv category for
     papers (``_strata``). Balanced per stratum, split 8:1:1 stratified by (stratum, label).
 
     Writes ``out_csv`` with columns ``id, kind, label (AI / non-AI), admitted_by (rule
@@ -652,7 +652,7 @@ def consensus_set(store: Store, out_csv: str | os.PathLike,
                             "classify import-labels FILE` (a column named llm)")
     if all(v is None for v in out_l):
         raise BadInputError("no BERT_outer labels: give --outer MODEL_DIR, or run `innograph "
-                            "classify predict --outer MODEL_DIR` first")
+                            "classify predict --outer MODEL_DIR` (without --inner) first")
     res = cons.build_training_set(rule, llm, out_l, strata, max_per_class, seed,
                                   llm_veto=llm_veto)
     path = Path(out_csv)
