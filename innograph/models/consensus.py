@@ -34,6 +34,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+import pandas as pd
 
 from .classifier import stratified_split
 
@@ -54,8 +55,7 @@ def _tri(values: Sequence[Any] | None, n: int, name: str) -> tuple[np.ndarray, n
     v = list(values)
     if len(v) != n:
         raise ValueError(f"{name} has {len(v)} values, rule has {n}")
-    known = np.array([x is not None and not (isinstance(x, float) and np.isnan(x))
-                      for x in v], dtype=bool)
+    known = np.array([not pd.isna(x) for x in v], dtype=bool)  # None, NaN, pd.NA: unknown
     val = np.array([bool(x) if k else False for x, k in zip(v, known)], dtype=bool)
     return known, val
 

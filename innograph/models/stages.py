@@ -39,8 +39,7 @@ def _tri(values: Sequence[Any], n: int, name: str) -> tuple[np.ndarray, np.ndarr
     v = list(values)
     if len(v) != n:
         raise ValueError(f"stage {name!r} has {len(v)} labels, the expert set {n}")
-    known = np.array([x is not None and not (isinstance(x, float) and np.isnan(x))
-                      for x in v], dtype=bool)
+    known = np.array([not pd.isna(x) for x in v], dtype=bool)  # None, NaN, pd.NA: unknown
     return known, np.array([bool(x) if k else False for x, k in zip(v, known)], dtype=bool)
 
 
