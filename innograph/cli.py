@@ -530,13 +530,16 @@ def keywords(
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", envvar="INNOGRAPH_KEYWORD_CACHE",
                                             help="On-disk candidate-embedding cache."),
     limit: Optional[int] = typer.Option(None, "--limit", help="At most this many documents per label."),
+    min_df: int = typer.Option(1, "--min-df", help="After extraction, drop KeyBERT keywords "
+                               "found in fewer than N documents (novelty needs reusable "
+                               "keywords; e.g. 2 or 3 with --ngram 1-2)."),
     db: Optional[str] = DbOption,
 ) -> None:
     """KeyBERT keywords for every document lacking them (resumable).
 
-    Example: innograph keywords --top-k 10 --ngram 1-3 --diversity mmr
+    Example: innograph keywords --top-k 10 --ngram 1-2 --min-df 2
     """
-    from .pipeline.keywords import extract_into_store
+    from .pipeline.keywords import extract_into_store, prune_rare_keywords
 
     lo, _, hi = ngram.partition("-")
     if diversity not in ("none", "mmr", "maxsum"):
@@ -548,6 +551,8 @@ def keywords(
                                    mmr_diversity=mmr_diversity, redo=redo, model_path=model,
                                    device=device, fast=fast, batch_docs=batch_docs,
                                    cache_dir=cache_dir, limit=limit, progress=True)
+            if min_df > 1:
+                s["min_df"] = prune_rare_keywords(store, min_df)
         except InnographError as e:
             _fail(e)
     out.print_json(json.dumps(s, default=str))
@@ -615,12 +620,16 @@ def classify_rule_cmd(codes: Optional[Path] = typer.Option(None, "--codes", help
 
 
 @classify_app.command("import-labels")
-def classify_import_labels(path: Path = typer.Argument(..., help="CSV: id, label[, source][, kind]"),
+def classify_import_labels(path: Path = typer.Argument(..., help="CSV: id and one or more "
+                                                    "label columns (label, llm, expert)"
+                                                    "[, source][, kind]"),
                            source: Optional[str] = typer.Option(None, "--source",
                                help="label source when the file has no source column"),
                            rejects: Path = RejectsOption, strict: bool = StrictOption,
                            db: Optional[str] = DbOption) -> None:
-    """Teacher labels (GPT-4, experts, any file) into ai_label / ai_label_source.
+    """Labels into the store: column label → ai_label (teacher), llm → ai_label_llm,
+    expert → ai_label_expert. An empty cell in a file with several label columns means "no
+    label of that kind".
 
     Example: innograph classify import-labels gpt4_labels.csv --source gpt-4
     """
@@ -633,6 +642,8 @@ def classify_import_labels(path: Path = typer.Argument(..., help="CSV: id, label
             _fail(e)
     console.print(f"read {s['read']}, labelled {sum(s['labelled'].values())} "
                   f"(AI {s['ai']}, non-AI {s['non_ai']}), rejected {s['rejected']}")
+    if len(s["columns"]) > 1 or "label" not in s["columns"]:
+        print_table([{"column": k, **v} for k, v in s["columns"].items()])
     for m in s["samples"][:5]:
         console.print(f"  {m}")
     if s["rejected"]:
@@ -652,32 +663,89 @@ def classify_train(stage: str = typer.Option("inner", "--stage", help="inner (te
                    max_rows: Optional[int] = typer.Option(None, "--max-rows",
                        help="sample at most this many rows (label ratio kept)"),
                    seed: int = typer.Option(42, "--seed"),
+                   consensus: Optional[Path] = typer.Option(None, "--consensus", help="inner: "
+                       "train on this consensus set (classify consensus) with its 8:1:1 split "
+                       "instead of the imported teacher labels"),
                    kind: Optional[list[str]] = KindsOption, device: Optional[str] = DeviceOption,
                    db: Optional[str] = DbOption) -> None:
     """Fine-tune BERT_outer or BERT_inner on the store's labels; saves a model directory.
 
     Example: innograph classify train --stage inner --out models/inner --max-length 512
+    (or: --consensus consensus.csv)
     """
-    from .pipeline.classify import train
+    from .pipeline.classify import train, train_consensus
     from .progress import rich_progress
 
     if stage not in ("inner", "outer"):
         _fail(ValueError("--stage must be inner or outer"))
+    if consensus is not None and stage != "inner":
+        _fail(ValueError("--consensus builds BERT_inner's set: use it with --stage inner"))
+
+    def epoch_log(e: dict[str, Any]) -> None:
+        console.print(f"epoch {e['epoch']}: train loss {e['train_loss']:.4f}, val acc "
+                      f"{e['val_accuracy']:.4f}, val AUPRC {e['val_auprc']:.4f}"
+                      + (" (best)" if e["best"] else "") + f", {e['seconds']:.0f} s")
+
     with _open(db) as store, rich_progress(console=console) as bars:
         try:
-            r = train(store, stage, out_dir, base_model=base, labels=_kinds(kind),
-                      max_length=max_length, epochs=epochs, batch_size=batch_size, lr=lr,
-                      patience=patience, max_rows=max_rows, seed=seed, device=device,
-                      progress=bars(f"training {stage} (examples × epochs, at most)"),
-                      log=lambda e: console.print(
-                          f"epoch {e['epoch']}: train loss {e['train_loss']:.4f}, val acc "
-                          f"{e['val_accuracy']:.4f}, val AUPRC {e['val_auprc']:.4f}"
-                          + (" (best)" if e["best"] else "") + f", {e['seconds']:.0f} s"))
+            opts: dict[str, Any] = dict(max_length=max_length, epochs=epochs,
+                                        batch_size=batch_size, lr=lr, patience=patience,
+                                        seed=seed, device=device, log=epoch_log,
+                                        progress=bars(f"training {stage} (examples × epochs, "
+                                                      "at most)"))
+            if consensus is not None:
+                r = train_consensus(store, consensus, out_dir, base_model=base, **opts)
+            else:
+                r = train(store, stage, out_dir, base_model=base, labels=_kinds(kind),
+                          max_rows=max_rows, **opts)
         except InnographError as e:
             _fail(e)
     console.print(f"model {r['version']} → {r['model_dir']} (best epoch {r['best_epoch']}, "
                   f"training set {r['training_set']})")
     _print_metrics({f"{stage} ({r['split']})": r})
+
+
+@classify_app.command("consensus")
+def classify_consensus(out_csv: Path = typer.Option(Path("consensus.csv"), "--out",
+                                                    help="CSV of the set to write"),
+                       outer: Optional[Path] = typer.Option(None, "--outer", help="BERT_outer "
+                           "dir, run on every document (default: the stored result of "
+                           "`classify predict --outer DIR` without --inner)"),
+                       threshold: float = typer.Option(0.5, "--threshold",
+                                                       help="outer P(AI) that counts as AI"),
+                       max_per_class: Optional[int] = typer.Option(None, "--max-per-class",
+                           help="cap on each class (the paper: 500000)"),
+                       llm_veto: bool = typer.Option(False, "--llm-veto", help="leave out "
+                           "rule+outer non-AI documents the LLM called AI (the paper's text "
+                           "admits them)"),
+                       seed: int = typer.Option(42, "--seed"),
+                       kind: Optional[list[str]] = KindsOption,
+                       device: Optional[str] = DeviceOption,
+                       db: Optional[str] = DbOption) -> None:
+    """BERT_inner's training set by the paper's four rules, balanced, split 8:1:1.
+
+    From the rule label (classify rule), LLM labels (import-labels, column llm) and
+    BERT_outer's labels; balanced inside each IPC section (papers: venue / category); each
+    row records which rule admitted it.
+
+    Example: innograph classify consensus --out consensus.csv && innograph classify train
+    --stage inner --consensus consensus.csv --out models/inner
+    """
+    from .pipeline.classify import consensus_set
+
+    with _open(db) as store:  # writable: an older store gains the new label columns
+        try:
+            s = consensus_set(store, out_csv, outer, threshold, max_per_class, seed, llm_veto,
+                              _kinds(kind), device=device)
+        except InnographError as e:
+            _fail(e)
+    c = s["counts"]
+    console.print(f"{s['rows']} samples of {s['documents']} documents → {s['csv']} "
+                  f"(outer labels: {c['outer_source']}; not admitted {c['not_admitted']}"
+                  + (f", vetoed by the LLM {c['llm_vetoed']}" if llm_veto else "") + ")")
+    print_table([{"rule": r, "candidates": c["candidates"][r], "chosen": c["chosen"][r]}
+                 for r in c["candidates"]])
+    print_table([{"split": k, **v} for k, v in c["splits"].items()])
 
 
 @classify_app.command("predict")
@@ -721,14 +789,47 @@ def classify_evaluate(labelled: Optional[Path] = typer.Argument(None, help="labe
                       keywords: Optional[Path] = typer.Option(None, "--keywords"),
                       threshold: float = typer.Option(0.5, "--threshold"),
                       fmt: str = typer.Option("table", "--format", help="table|json"),
+                      expert: Optional[Path] = typer.Option(None, "--expert", help="expert "
+                          "labels CSV (id, expert or label): score every stage present in the "
+                          "store (rule, llm, outer, inner) as the paper's Table 4 + Fig. 3"),
+                      stages: bool = typer.Option(False, "--stages", help="as --expert, with "
+                          "the expert labels already in the store (ai_label_expert)"),
+                      out_dir: Path = typer.Option(Path("."), "--out", help="--expert/"
+                          "--stages: folder for stages_table4.csv, stages_overlap.csv, "
+                          "stages_fig3.png"),
                       device: Optional[str] = DeviceOption,
                       db: Optional[str] = DbOption) -> None:
     """Accuracy, per-class P/R/F1, AUPRC of rule/outer/inner, stage overlap, PR-curve PNG.
 
-    Example: innograph classify evaluate expert_set.csv --outer models/outer --inner models/inner
-    """
-    from .pipeline.classify import evaluate
+    With --expert FILE (or --stages): every stage present in the store against expert
+    labels, in the layout of the paper's Table 4, with pairwise and three-way overlaps and
+    the accuracy inside each (Fig. 3): CSV + PNG in --out.
 
+    Example: innograph classify evaluate expert_set.csv --outer models/outer --inner models/inner
+    Example: innograph classify evaluate --expert expert.csv --out results
+    """
+    from .pipeline.classify import evaluate, evaluate_stages
+
+    if expert is not None or stages:
+        if labelled is not None:
+            _fail(ValueError("--expert/--stages score the store's stages: give no labelled "
+                             "CSV argument"))
+        try:
+            with _open(db) as st:
+                r = evaluate_stages(st, out_dir, expert, outer, inner, threshold,
+                                    device=device)
+        except InnographError as e:
+            _fail(e)
+        t4, ov = r.pop("table4"), r.pop("overlaps")
+        if fmt == "json":
+            out.print_json(json.dumps({**r, "table4": t4.to_dict("records"),
+                                       "overlaps": ov.to_dict("records")}, default=float))
+            return
+        console.print(f"n = {r['n']} expert labels ({r['n_ai']} AI); stages {r['stages']}")
+        print_table(t4.round(4).to_dict("records"), title="Table 4 layout")
+        print_table(ov.round(4).to_dict("records"), title="overlaps (Fig. 3)")
+        console.print(f"→ {', '.join(r['files'].values())}")
+        return
     try:
         if labelled is not None:
             r = evaluate(labelled, outer, inner, png, codes, keywords, threshold, device=device)
@@ -889,8 +990,10 @@ def novelty_fit(
         dims: int = typer.Option(20, "--dims", help="Latent dimensions D"),
         years: Optional[str] = typer.Option(None, "--years", help="Fit on these years only: "
                                             "A-B, A-, -B or one year (default: all)"),
-        salience: str = typer.Option("freq", "--salience", help="freq (normalised frequency, "
-                                     "the paper) | fitted (free r_i, Shi & Evans)"),
+        salience: str = typer.Option("freq", "--salience", help="freq (normalised frequency "
+                                     "times one fitted scale) | paper (normalised frequency, "
+                                     "no fitted scale, as the paper states it) | fitted (free "
+                                     "r_i, Shi & Evans)"),
         device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda (default: cuda "
                                              "when available)"),
         out_dir: Optional[str] = typer.Option(None, "--out",
@@ -912,6 +1015,11 @@ def novelty_fit(
         fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Fit theta and r on the keyword hypergraph; write theta, r, freq on Keyword nodes.
 
+    One fit on the years given (default: all). It is the model `novelty score --all-years`
+    uses; the default `novelty score` (historical) fits one model per year itself and takes
+    only the settings (dims, salience, seed) from this one. The summary gives the share of
+    keywords seen in only one document (keywords_single_use_share).
+
     Example: innograph novelty fit --dims 20 --years 2000-2020 --device cuda
     """
     from .pipeline.novelty import fit_novelty
@@ -932,14 +1040,21 @@ def novelty_score(
         model: Optional[str] = typer.Option(None, "--model", help="A saved fit (.npz / .json) "
                                             "or its folder (default: the latest fit in "
                                             "$INNOGRAPH_MODELS/mmsb or ./models/mmsb)"),
-        historical: bool = typer.Option(False, "--historical", help="Score each year y with a "
-                                        "fit on years < y (one fit per year, saved, reused)"),
+        historical: bool = typer.Option(True, "--historical/--all-years", help="historical "
+                                        "(default): score each year y with a fit on years "
+                                        "< y (one fit per year, saved, reused). --all-years: "
+                                        "one fit on every year (--model), so a score depends "
+                                        "on later documents; the output says so"),
         window: Optional[int] = typer.Option(None, "--window", help="Historical: fit only the "
                                              "N years before y"),
         dims: Optional[int] = typer.Option(None, "--dims", help="Historical fits (default: "
                                            "the --model fit's)"),
         salience: Optional[str] = typer.Option(None, "--salience", help="Historical fits: "
-                                               "freq | fitted"),
+                                               "freq | paper | fitted"),
+        max_single_use: float = typer.Option(0.8, "--max-single-use", help="Leave a document "
+                                             "null (counted as single_use) when at least this "
+                                             "share of its keywords occur in no other "
+                                             "document; 1 = only when all do"),
         device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda"),
         refit: bool = typer.Option(False, "--refit", help="Historical: fit again even when a "
                                    "fit with these settings is saved"),
@@ -947,7 +1062,10 @@ def novelty_score(
         fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Write novelty = -log(lambda) and novelty_model on every Paper and Patent.
 
-    Example: innograph novelty score --historical --window 5
+    Default: historical (a year-y document scored by a fit on years before y). Documents
+    whose keywords are (almost) all single-use get no score; the summary counts them.
+
+    Example: innograph novelty score --window 5    (or: --all-years --model models/mmsb)
     """
     from .pipeline.novelty import score_novelty
 
@@ -955,11 +1073,13 @@ def novelty_score(
         try:
             s = score_novelty(store, model=model, historical=historical, window=window,
                               dims=dims, salience=salience, device=device, refit=refit,
+                              max_single_use=max_single_use,
                               verbose=False if quiet else 10,
                               log=(lambda m: None) if quiet else (lambda m: console.print(m)))
         except (InnographError, ValueError) as e:
             _fail(e)
     models = s.pop("models")
+    console.print(f"mode: {s['mode']}")
     console.print(f"fits used: {', '.join(dict.fromkeys(models)) or 'none'}")
     print_table([{"field": k, "value": v} for k, v in s.items()], fmt)
 

@@ -260,3 +260,45 @@ def test_to_hypernetx_has_the_right_sizes():
     x = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1], [0, 0, 0]]))
     h = mmsb.to_hypernetx(x, ["a", "b", "c"], ["d1", "d2", "d3"])
     assert h.shape == (3, 2) and set(h.edges["d2"]) == {"b", "c"}
+
+
+# ------------------------------------------------------------------ issue 14 / 16 additions
+def test_keyword_reuse_by_hand():
+    """df, single-use keywords and each document's single-use share, counted by hand."""
+    docs = [[0, 1, 2], [0, 3], [4, 5, 6], [0, 1, 7], []]
+    rows = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+    x = sp.csr_matrix((np.ones(rows.size), (rows, np.concatenate(docs).astype(int))),
+                      shape=(5, 9))  # keyword 8 is in no document
+    r = mmsb.keyword_reuse(x)
+    assert r["df"].tolist() == [3, 2, 1, 1, 1, 1, 1, 1, 0]
+    assert r["keywords"] == 8 and r["single_use"] == 6 and r["single_use_share"] == 6 / 8
+    assert r["doc_size"].tolist() == [3, 2, 3, 3, 0]
+    assert r["doc_single_use"].tolist() == [1, 1, 3, 1, 0]
+    np.testing.assert_allclose(r["doc_single_use_share"][:4], [1 / 3, 1 / 2, 1, 1 / 3])
+    assert np.isnan(r["doc_single_use_share"][4])
+
+
+def test_single_use_keywords_give_one_shared_constant():
+    """The issue-14 symptom on a planted set: documents made only of single-use keywords
+    all score k * log(max n / s) (theta of their members concentrates on one dimension)."""
+    x, *_ = planted(seed=3, n_edges=300, n_cross=0)
+    n = x.shape[1]
+    extra = [[n + 3 * j, n + 3 * j + 1, n + 3 * j + 2] for j in range(4)]
+    rows = np.repeat(np.arange(4), 3)
+    y = sp.csr_matrix((np.ones(12), (rows, np.concatenate(extra))), shape=(4, n + 12))
+    m = sp.vstack([sp.hstack([x, sp.csr_matrix((x.shape[0], 12))]), y]).tocsr()
+    f = mmsb.fit(m, K, seed=0, verbose=False)
+    nov = f.novelty(extra)
+    want = 3 * math.log(f.freq.max() / f.r_scale)
+    np.testing.assert_allclose(nov, want, rtol=1e-3)
+    assert mmsb.keyword_reuse(m)["doc_single_use_share"][-4:].tolist() == [1.0] * 4
+
+
+def test_paper_salience_is_the_normalised_frequency_without_a_scale(data):
+    x = data[0]
+    f = mmsb.fit(x, K, seed=0, salience="paper", verbose=False, max_iter=60)
+    freq = np.asarray((x != 0).sum(axis=0)).ravel()
+    np.testing.assert_allclose(f.r[f.known], freq[f.known] / freq.max(), rtol=1e-12)
+    assert f.r_scale == 1.0 and f.meta["salience"] == "paper"
+    assert np.all(f.novelty([[0, 1], [0, 1, 2]]) >= 0)  # lambda <= 1 when every r_i <= 1
+    assert f.loglik[-1] > f.loglik[0]

@@ -231,3 +231,158 @@ def test_planted_novel_documents_of_the_synthetic_corpus_score_highest(tmp_path)
     assert np.isfinite(scores).all()
     pct = {i: float((scores < r["novelty"]).mean()) for i, r in rows.items()}
     assert min(pct[i] for i in truth.novel) >= 0.95
+
+
+# ------------------------------------------------------------- issue 14.4 / 16.3 additions
+def _single_use_docs():
+    """Documents of 2004 whose keywords occur nowhere else (all, or 4 of 5 of them)."""
+    return [("Paper", "solo0", 2004, ["quark", "gluon", "boson"]),
+            ("Patent", "solo1", 2004, ["hinge", "latch", "bracket", "gasket"]),
+            ("Paper", "mostly", 2004, ["pixel", "zeta1", "zeta2", "zeta3", "zeta4"]),
+            ("Paper", "half", 2004, ["pixel", "camera", "omega1", "omega2"])]
+
+
+def _expected_reuse(docs, threshold):
+    """pandas over the documents: keyword document frequency, single-use shares."""
+    import pandas as pd
+
+    rows = pd.DataFrame([(d[1], k) for d in docs for k in d[3]], columns=["doc", "kw"])
+    df = rows.groupby("kw")["doc"].nunique()
+    rows["single"] = rows["kw"].map(df).eq(1)
+    share = rows.groupby("doc")["single"].mean()
+    return df, set(share[share >= threshold].index)
+
+
+def test_single_use_documents_get_no_score_and_are_counted(tmp_path, corpus):
+    docs = corpus[0] + _single_use_docs()
+    s = open_store(str(tmp_path / "g.db"))
+    try:
+        _build(s, docs)
+        out = tmp_path / "models"
+        f = nv.fit_novelty(s, dims=3, out_dir=out, verbose=False)
+        df, null_docs = _expected_reuse(docs, 0.8)
+        assert f["keywords_single_use"] == int((df == 1).sum())
+        assert f["keywords_single_use_share"] == round(float((df == 1).mean()), 4)
+        r = nv.score_novelty(s, model=str(out))
+        assert r["mode"] == nv.MODE_ALL_YEARS and "after it" in r["mode"]
+        assert null_docs == {"solo0", "solo1", "mostly"}  # "half": 2 of 4, scored
+        assert r["single_use"] == 3 and r["fewer_than_2_known"] == 2
+        assert r["keywords_single_use_share"] == round(float((df == 1).mean()), 4)
+        assert r["scored"] == len(docs) - 5
+        props = {**_props(s, "Paper", ["novelty"]), **_props(s, "Patent", ["novelty"])}
+        assert {i for i, p in props.items() if p["novelty"] is None} == null_docs | {
+            "single", "bare"}
+        # threshold 1: only documents made wholly of single-use keywords are left out
+        r1 = nv.score_novelty(s, model=str(out), max_single_use=1.0)
+        assert r1["single_use"] == len(_expected_reuse(docs, 1.0)[1]) == 2
+        # without the rule the all-single-use documents get the shared constant back
+        r0 = nv.score_novelty(s, model=str(out), max_single_use=None)
+        assert r0["single_use"] == 0 and r0["scored"] == len(docs) - 2
+        props = {**_props(s, "Paper", ["novelty"]), **_props(s, "Patent", ["novelty"])}
+        saved = nv.load_model(out)
+        per_kw = np.log(saved.freq.max() / saved.meta["r_scale"])
+        assert props["solo0"]["novelty"] == pytest.approx(3 * per_kw, rel=1e-3)
+        assert props["solo1"]["novelty"] == pytest.approx(4 * per_kw, rel=1e-3)
+        with pytest.raises(InnographError, match="max_single_use"):
+            nv.score_novelty(s, model=str(out), max_single_use=0)
+    finally:
+        s.close()
+
+
+def test_cli_scores_historically_by_default_and_all_years_says_so(store, tmp_path):
+    from typer.testing import CliRunner
+
+    from innograph.cli import app
+
+    db = str(tmp_path / "g.db")
+    store.close()
+    hist = CliRunner().invoke(app, ["novelty", "score", "--db", db, "--dims", "3", "--model",
+                                    str(tmp_path / "hist"), "--quiet", "--format", "json"])
+    assert hist.exit_code == 0, hist.output
+    assert "mode: historical" in hist.output and "mmsb-d3-freq-min-2003" in hist.output
+    runner = CliRunner()
+    fit = runner.invoke(app, ["novelty", "fit", "--db", db, "--dims", "3", "--out",
+                              str(tmp_path / "m"), "--quiet", "--salience", "paper"])
+    assert fit.exit_code == 0, fit.output
+    assert "keywords_single_use_share" in fit.output
+    allyears = runner.invoke(app, ["novelty", "score", "--db", db, "--all-years", "--model",
+                                   str(tmp_path / "m"), "--quiet"])
+    assert allyears.exit_code == 0, allyears.output
+    assert "all-years" in allyears.output and "mmsb-d3-paper-all" in allyears.output
+
+
+def test_min_df_prunes_rare_keybert_keywords_only(tmp_path):
+    """``keywords --min-df``: keybert edges of keywords in fewer than N documents go; input
+    edges and frequent keywords stay; compared with pandas over the same edges."""
+    import pandas as pd
+
+    from innograph.pipeline.keywords import prune_rare_keywords
+
+    s = open_store(str(tmp_path / "k.db"))
+    try:
+        s.upsert_nodes("Paper", pa.table({"id": ["p1", "p2", "p3"]}))
+        s.upsert_nodes("Patent", pa.table({"id": ["t1"]}))
+        edges = [("Paper", "p1", "laser", "keybert"), ("Paper", "p2", "laser", "keybert"),
+                 ("Patent", "t1", "laser", "keybert"), ("Paper", "p1", "optical cavity", "keybert"),
+                 ("Paper", "p3", "gearbox", "keybert"), ("Paper", "p3", "clutch", "input"),
+                 ("Paper", "p2", "mirror", "keybert"), ("Patent", "t1", "mirror", "input")]
+        s.upsert_nodes("Keyword", pa.table({"name": sorted({e[2] for e in edges})}))
+        for label in ("Paper", "Patent"):
+            mine = [e for e in edges if e[0] == label]
+            s.upsert_edges("HAS_KEYWORD", label, "Keyword", pa.table({
+                "src": [e[1] for e in mine], "dst": [e[2] for e in mine],
+                "source": [e[3] for e in mine], "score": pa.array([0.5] * len(mine)),
+                "model": ["m"] * len(mine), "rank": pa.array(range(1, len(mine) + 1), pa.int64())}))
+        r = prune_rare_keywords(s, 2)
+        e = pd.DataFrame(edges, columns=["label", "doc", "kw", "source"])
+        df = e.groupby("kw")["doc"].nunique()
+        gone = e[(e["source"] == "keybert") & e["kw"].map(df).lt(2)]
+        assert r["keywords"] == len(df) and r["keywords_below"] == int((df < 2).sum()) == 3
+        assert r["edges_removed"] == len(gone) == 2  # optical cavity, gearbox
+        assert r["documents_changed"] == 2 and r["documents_emptied"] == 0  # p3 keeps clutch
+        left = {(x["d"], x["k"], x["s"]) for lab in ("Paper", "Patent") for x in s.read_table(
+            f"MATCH (d:{lab})-[e:HAS_KEYWORD]->(k:Keyword) RETURN d.id AS d, k.name AS k, "
+            "e.source AS s").to_pylist()}
+        want = {(x.doc, x.kw, x.source) for x in e.itertuples()} - {
+            (x.doc, x.kw, x.source) for x in gone.itertuples()}
+        assert left == want
+        assert prune_rare_keywords(s, 2)["edges_removed"] == 0  # a rerun changes nothing
+    finally:
+        s.close()
+
+
+def test_cli_keywords_min_df_leaves_only_reused_keywords(tmp_path):
+    """`innograph keywords --min-df 2` on 8 short texts: afterwards every KeyBERT keyword
+    is in at least 2 documents (pandas over the edges read back), and the summary says what
+    went."""
+    import json as _json
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from innograph.cli import app
+
+    texts = ["lithium battery anode coating", "battery anode electrolyte additive",
+             "camera lens pixel sensor", "pixel sensor noise reduction camera",
+             "tumor biomarker dosage trial", "biomarker tumor imaging", "quantum gravity",
+             "lithium electrolyte separator battery"]
+    db = str(tmp_path / "kw.db")
+    s = open_store(db)
+    s.upsert_nodes("Paper", pa.table({"id": [f"p{i}" for i in range(len(texts))],
+                                      "title": texts}))
+    s.close()
+    res = CliRunner().invoke(app, ["keywords", "--db", db, "--ngram", "1-1", "--top-k", "4",
+                                   "--min-df", "2", "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    summary = _json.loads(res.output[res.output.index("{"):])
+    s = open_store(db)
+    try:
+        e = s.read_table("MATCH (d:Paper)-[e:HAS_KEYWORD]->(k:Keyword) RETURN d.id AS d, "
+                         "k.name AS k").to_pandas()
+    finally:
+        s.close()
+    df = e.groupby("k")["d"].nunique()
+    assert len(e) > 0 and (df >= 2).all()
+    m = summary["min_df"]
+    assert m["min_df"] == 2 and m["keywords"] == m["keywords_below"] + len(df)
+    assert m["edges_removed"] == summary["Paper"]["edges"] - len(e)

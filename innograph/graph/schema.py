@@ -109,6 +109,8 @@ _DOC_COMMON = (
     Prop("ai_model"),  # J: model version that produced is_ai
     Prop("ai_label", "BOOL"),  # L: teacher label imported from a file (GPT-4, experts, ...)
     Prop("ai_label_source"),  # L: where that label came from
+    Prop("ai_label_llm", "BOOL"),  # L: an LLM's label (classify import-labels, column llm)
+    Prop("ai_label_expert", "BOOL"),  # L: an expert's label (column expert; evaluation only)
     Prop("embedding", "FLOAT[]"),  # J: document vector
     Prop("embedding_model"),  # J
     Prop("embedding_dim", "INT64"),  # J
@@ -285,3 +287,10 @@ def all_property_keys() -> list[str]:
     for r in RELS.values():
         keys.update(r.columns)
     return sorted(keys)
+
+
+# -------------------------------------------------- named label columns (classify, issue 16)
+# column name in a labels CSV → document property that stores it (`classify import-labels`);
+# ``label`` is the teacher label BERT_inner / BERT_outer train on.
+LABEL_COLUMNS: dict[str, str] = {"label": "ai_label", "llm": "ai_label_llm",
+                                 "expert": "ai_label_expert"}

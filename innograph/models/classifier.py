@@ -1240,6 +1240,7 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
                      split: tuple[float, float, float] = TrainConfig.split,
                      eval_batch_size: int = TrainConfig.eval_batch_size,
                      log: Callable[[dict[str, Any]], None] | None = None,
+                     splits: Sequence[str] | None = None,
                      progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Fine-tune a BERT-family classifier (AI = class 1) and save it as a model directory.
 
@@ -1260,6 +1261,9 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
         (``accuracy``, the paper's; or ``auprc``, ``loss``).
     amp : mixed precision; default on CUDA only (bfloat16, or float16 with loss scaling).
     log : called with each epoch's log record.
+    splits : n of ``train`` / ``validation`` / ``test``: a split made beforehand (e.g. the
+        consensus set of ``models.consensus``, already balanced); then no balancing,
+        ``max_rows`` or re-splitting happens.
     progress : ``(done, total)`` training examples seen, after each batch (see ``_fit``).
 
     Training: AdamW (no decay on biases and LayerNorm weights), linear schedule from ``lr``
@@ -1297,12 +1301,24 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
                       monitor=monitor, amp=amp,
                       eval_batch_size=eval_batch_size)
 
-    keep = balance_classes(y_all, seed) if cfg.balance else np.arange(y_all.size)
-    if cfg.max_rows and keep.size > cfg.max_rows:
-        keep = keep[_subsample(y_all[keep], cfg.max_rows, seed)]
-    y = y_all[keep]
-    strata_kept = [st_all[i] for i in keep]
-    tr, va, te = stratified_split(y, strata_kept, cfg.split, seed)
+    if splits is not None:
+        sp_all = np.asarray([str(v) for v in splits], dtype=object)
+        if sp_all.size != y_all.size:
+            raise ValueError(f"{y_all.size} labels but {sp_all.size} splits")
+        odd = sorted(set(sp_all.tolist()) - {"train", "validation", "test"})
+        if odd:
+            raise BadInputError(f"splits must be train, validation or test, not {odd}")
+        cfg.balance, cfg.max_rows = False, None
+        keep = np.arange(y_all.size)
+        y = y_all
+        tr, va, te = (np.flatnonzero(sp_all == k) for k in ("train", "validation", "test"))
+    else:
+        keep = balance_classes(y_all, seed) if cfg.balance else np.arange(y_all.size)
+        if cfg.max_rows and keep.size > cfg.max_rows:
+            keep = keep[_subsample(y_all[keep], cfg.max_rows, seed)]
+        y = y_all[keep]
+        strata_kept = [st_all[i] for i in keep]
+        tr, va, te = stratified_split(y, strata_kept, cfg.split, seed)
     if tr.size == 0 or va.size == 0:
         raise BadInputError(f"too few rows to train ({keep.size} after balancing): need "
                             "training and validation rows")

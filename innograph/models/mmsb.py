@@ -50,6 +50,12 @@ Salience
   constant ``s`` is fitted by maximum likelihood (without it the scale of ``lambda`` is
   arbitrary: ``sum_h lambda_h`` could not match the number of documents and the fit would
   collapse or spread ``theta`` to compensate). ``fit.r_scale`` reports ``s``.
+- ``'paper'`` (the DeepInnovationAI paper's wording taken literally): ``r_i = n_i / max_j n_j``
+  with no fitted scale (``s = 1``): only ``theta`` is fitted. Then ``r_i <= 1`` and
+  ``lambda_h <= 1``, so novelty is ``>= 0`` whatever the corpus size, but ``sum_h lambda_h``
+  no longer matches the number of documents and ``theta`` absorbs the mismatch; with ``'freq'``
+  the fitted ``s`` grows with the corpus and every score shifts by about ``-k log s`` for a
+  ``k``-keyword document (README, "Novelty": a measured table).
 - ``'fitted'`` (Shi & Evans): ``r_i = exp(rho_i)``, a free positive parameter per keyword. The
   fit first converges with the frequency form, then frees ``r``: a cold start of both
   ``theta`` and ``r`` lands in poor local optima far more often.
@@ -87,6 +93,7 @@ __all__ = [
     "novelty",
     "log_propensity",
     "hyperedge_counts",
+    "keyword_reuse",
     "log_elementary_symmetric",
     "log_normaliser",
     "sampled_log_normaliser",
@@ -94,7 +101,7 @@ __all__ = [
     "to_hypernetx",
 ]
 
-SALIENCE = ("freq", "fitted")
+SALIENCE = ("freq", "paper", "fitted")
 NEGATIVES = ("exact", "sampled")
 OPTIMIZERS = ("lbfgs", "adam")
 _HUGE = 1e30  # loss reported to the line search where the likelihood is not finite
@@ -195,6 +202,43 @@ def _as_hyperedge_list(hyperedges: Any) -> tuple[np.ndarray, np.ndarray]:
         flat.extend(members)
         offsets.append(len(flat))
     return np.asarray(flat, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
+
+
+def keyword_reuse(incidence: Any) -> dict[str, Any]:
+    """How reusable the keywords of a corpus are (issue 14: novelty that says when it cannot
+    tell).
+
+    A keyword seen in only one document ("single-use") carries no information about which
+    combinations are usual: in a fit its ``theta`` row serves that one document alone and its
+    ``r_i`` is the smallest, so each single-use keyword adds about the same constant
+    ``log(max_j n_j / s)`` to its document's novelty. A document whose keywords are all
+    single-use gets ``k log(max n / s)`` whatever it says (the "one constant" of issue 14).
+
+    Parameters
+    ----------
+    incidence : (n_docs, n_keywords) sparse or dense; any non-zero means "has keyword".
+
+    Returns
+    -------
+    dict: ``df`` (n_keywords,) int64 documents containing each keyword; ``keywords`` number of
+    keywords with ``df >= 1``; ``single_use`` number with ``df == 1``; ``single_use_share`` =
+    ``single_use / keywords`` (NaN when there is none); ``doc_size`` (n_docs,) distinct
+    keywords per document; ``doc_single_use`` (n_docs,) how many of them are single-use;
+    ``doc_single_use_share`` (n_docs,) their share (NaN for a document without keywords).
+    """
+    m = _binary_csr(incidence)
+    df = np.bincount(m.indices, minlength=m.shape[1]).astype(np.int64)
+    size = np.diff(m.indptr).astype(np.int64)
+    single = (df[m.indices] == 1).astype(np.int64)
+    rows = np.repeat(np.arange(m.shape[0]), size)
+    doc_single = np.bincount(rows, weights=single, minlength=m.shape[0]).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(size > 0, doc_single / np.maximum(size, 1), np.nan)
+    n_kw = int((df >= 1).sum())
+    n_single = int((df == 1).sum())
+    return {"df": df, "keywords": n_kw, "single_use": n_single,
+            "single_use_share": n_single / n_kw if n_kw else float("nan"),
+            "doc_size": size, "doc_single_use": doc_single, "doc_single_use_share": share}
 
 
 # ----------------------------------------------------------------------------- novelty
@@ -662,7 +706,8 @@ def fit(incidence: Any, n_dims: int, seed: int = 0, device: str | torch.device |
     n_dims : ``D``, latent dimensions (Shi & Evans use 20).
     seed : seeds the initial logits ``phi ~ N(0, init_scale^2)`` and the negative samples.
     device : ``'cpu'``, ``'cuda'``, ``None`` (CUDA when available); CPU fallback.
-    salience : ``'freq'`` (``r = s * freq / max freq``, only ``s`` fitted) or ``'fitted'``
+    salience : ``'freq'`` (``r = s * freq / max freq``, only ``s`` fitted), ``'paper'``
+        (``r = freq / max freq``, nothing fitted in ``r``: ``s = 1``) or ``'fitted'``
         (free ``r_i``; the fit starts from the converged ``'freq'`` solution, which avoids the
         poor local optima a cold start of both ``theta`` and ``r`` runs into).
     max_iter : iterations per stage (default 500 for L-BFGS, 3000 for Adam).
@@ -758,8 +803,11 @@ def fit(incidence: Any, n_dims: int, seed: int = 0, device: str | torch.device |
         with torch.no_grad():
             lu0 = torch.log_softmax(phi(), dim=1) + log_r0[:, None]
             log_z1 = log_normaliser(lu0, problem.sizes, block).double().cpu().numpy()
-        log_s = torch.tensor(_scale_init(log_z1, problem.sizes, problem.total_size),
-                             dtype=dtype, device=dev, requires_grad=True)
+        if salience == "paper":  # r_i = n_i / max n_j exactly: the scale stays 1
+            log_s = torch.tensor(0.0, dtype=dtype, device=dev)
+        else:
+            log_s = torch.tensor(_scale_init(log_z1, problem.sizes, problem.total_size),
+                                 dtype=dtype, device=dev, requires_grad=True)
 
         def log_u_freq() -> torch.Tensor:
             return torch.log_softmax(phi(), dim=1) + (log_r0 + log_s)[:, None]
@@ -773,7 +821,8 @@ def fit(incidence: Any, n_dims: int, seed: int = 0, device: str | torch.device |
                   f"{history[0]:.6f}", file=sys.stderr, flush=True)
         if salience == "fitted":
             stage["name"] = "[freq start] "
-        n_iter, converged = _optimise(problem, [psi, log_s], log_u_freq, optimizer, max_iter,
+        n_iter, converged = _optimise(problem, [psi] if salience == "paper" else [psi, log_s],
+                                      log_u_freq, optimizer, max_iter,
                                       tol, lr, history, report, lbfgs_history)
         log_r_final = (log_r0 + log_s).detach()
         r_scale = float(torch.exp(log_s.detach()))

@@ -43,7 +43,8 @@ _NONE = "\x00none"  # a model id no document carries (Cypher parameters cannot b
 
 # the document properties this module reads and writes; checked against the schema at import
 _PROPS = ("title", "abstract", "venue", "categories", "ai_rule", "ai_rule_version", "is_ai",
-          "ai_prob", "ai_stage", "ai_model", "ai_label", "ai_label_source")
+          "ai_prob", "ai_stage", "ai_model", "ai_label", "ai_label_source",
+          *schema.LABEL_COLUMNS.values())
 for _label in schema.DOCUMENT_LABELS:
     for _p in _PROPS:
         if _p in ("venue", "categories") and _label == schema.PATENT:
@@ -196,35 +197,55 @@ def _column(header: list[str], names: Sequence[str]) -> str | None:
     return next((low[n] for n in names if n in low), None)
 
 
+def _label_columns(header: list[str]) -> dict[str, str]:
+    """Named label columns of a labels CSV: scheme (``schema.LABEL_COLUMNS`` key) → header.
+    ``label`` also answers to ``is_ai`` / ``ai``."""
+    out = {}
+    for scheme in schema.LABEL_COLUMNS:
+        col = _column(header, _LABEL_COLS if scheme == "label" else (scheme,))
+        if col is not None:
+            out[scheme] = col
+    return out
+
+
 def import_labels(store: Store, file: str | os.PathLike, source: str | None = None,
                   rejects: str | os.PathLike | None = None,
                   batch_docs: int = 50_000) -> dict[str, Any]:
-    """Teacher labels from a CSV into ``ai_label`` / ``ai_label_source``.
+    """Labels from a CSV into the documents: one property per named label column.
 
-    Columns (names case-insensitive): ``id`` (document key), ``label`` (AI / non-AI, 1 / 0,
-    yes / no, true / false), optional ``source`` (default: ``source`` argument, else the
-    file name) and ``kind`` (paper | patent; without it the id is looked up in both, and an
-    id present in both is rejected as ambiguous). Rows with an unreadable label, an unknown
-    id or a repeated id (the first row wins) are rejected with line and reason (to
-    ``rejects`` when given). Re-importing a file is idempotent; a new label replaces an old.
+    Columns (names case-insensitive): ``id`` (document key) and one or more label columns
+    (``schema.LABEL_COLUMNS``): ``label`` (the teacher label BERT trains on →
+    ``ai_label`` / ``ai_label_source``), ``llm`` (an LLM's label → ``ai_label_llm``, used by
+    the consensus set), ``expert`` (→ ``ai_label_expert``, used by ``evaluate --expert``).
+    Values: AI / non-AI, 1 / 0, yes / no, true / false; an empty cell means "no label of
+    this kind" for that row. Optional ``source`` (of the ``label`` column; default:
+    ``source`` argument, else the file name) and ``kind`` (paper | patent; without it the id
+    is looked up in both, and an id present in both is rejected as ambiguous). Rows with an
+    unreadable label (line and column named), no label at all, an unknown id or a repeated
+    id (the first row wins) are rejected (to ``rejects`` when given). Re-importing a file is
+    idempotent; a new label replaces an old; a column the file lacks is left as it was.
 
-    Returns ``{read, labelled: {Paper, Patent}, ai, non_ai, rejected, samples}``.
+    Returns ``{read, labelled: {Paper, Patent}, ai, non_ai, columns: {scheme: {labelled, ai}},
+    rejected, samples}`` (``ai`` / ``non_ai`` count the ``label`` column when present, else
+    the first named column).
     """
     path = Path(file)
     if not path.is_file():
         raise BadInputError("file not found", file=str(path))
     log = RejectLog(rejects)
     default_source = source or path.name
-    rows: list[tuple[int, str, bool, str, str | None]] = []  # line, id, label, source, label
+    # line, id, {scheme: label or None}, source, kind
+    rows: list[tuple[int, str, dict[str, bool | None], str, str | None]] = []
     seen: dict[tuple[str | None, str], int] = {}
     read = 0
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         header = reader.fieldnames or []
-        id_col, label_col = _column(header, _ID_COLS), _column(header, _LABEL_COLS)
-        if id_col is None or label_col is None:
-            raise BadInputError(f"needs columns id and label; found {header}", file=str(path),
-                                line=1)
+        id_col, cols = _column(header, _ID_COLS), _label_columns(header)
+        if id_col is None or not cols:
+            raise BadInputError(f"needs columns id and label (or named label columns "
+                                f"{', '.join(c for c in schema.LABEL_COLUMNS if c != 'label')}"
+                                f"); found {header}", file=str(path), line=1)
         src_col, kind_col = _column(header, ("source",)), _column(header, ("kind", "type"))
         for rec in reader:
             read += 1
@@ -233,10 +254,24 @@ def import_labels(store: Store, file: str | os.PathLike, source: str | None = No
             if not doc_id:
                 log.add(Reject(str(path), line, id_col, "empty id"))
                 continue
-            try:
-                lab = clf.parse_label(rec.get(label_col))
-            except ValueError as e:
-                log.add(Reject(str(path), line, label_col, str(e), doc_id))
+            labs: dict[str, bool | None] = {}
+            bad = None
+            for scheme, col in cols.items():
+                raw = rec.get(col)
+                if len(cols) > 1 and (raw is None or not str(raw).strip()):
+                    labs[scheme] = None
+                    continue
+                try:
+                    labs[scheme] = clf.parse_label(raw)
+                except ValueError as e:
+                    bad = Reject(str(path), line, col, str(e), doc_id)
+                    break
+            if bad is not None:
+                log.add(bad)
+                continue
+            if all(v is None for v in labs.values()):
+                log.add(Reject(str(path), line, ",".join(cols.values()), "no label in any "
+                               "label column", doc_id))
                 continue
             kind = None
             if kind_col and (rec.get(kind_col) or "").strip():
@@ -252,11 +287,12 @@ def import_labels(store: Store, file: str | os.PathLike, source: str | None = No
                 continue
             seen[k] = line
             src = ((rec.get(src_col) or "").strip() if src_col else "") or default_source
-            rows.append((line, doc_id, lab, src, kind))
+            rows.append((line, doc_id, labs, src, kind))
     all_ids = [r[1] for r in rows]
     present = {lab: store.existing_keys(lab, all_ids) for lab in schema.DOCUMENT_LABELS}
-    out: dict[str, list[tuple[str, bool, str]]] = {lab: [] for lab in schema.DOCUMENT_LABELS}
-    for line, doc_id, lab, src, kind in rows:
+    out: dict[str, list[tuple[str, dict[str, bool | None], str]]] = {
+        lab: [] for lab in schema.DOCUMENT_LABELS}
+    for line, doc_id, labs, src, kind in rows:
         where = [kind] if kind else [x for x in schema.DOCUMENT_LABELS if doc_id in present[x]]
         where = [x for x in where if doc_id in present[x]]
         if len(where) != 1:
@@ -264,20 +300,28 @@ def import_labels(store: Store, file: str | os.PathLike, source: str | None = No
                       "id is both a Paper and a Patent: add a kind column")
             log.add(Reject(str(path), line, "id", reason, doc_id))
             continue
-        out[where[0]].append((doc_id, lab, src))
+        out[where[0]].append((doc_id, labs, src))
     labelled = {}
+    per_col = {scheme: {"labelled": 0, "ai": 0} for scheme in cols}
     for lab, items in out.items():
-        for i in range(0, len(items), batch_docs):
-            chunk = items[i:i + batch_docs]
-            store.set_properties(lab, pa.table({
-                _key(lab): [c[0] for c in chunk],
-                "ai_label": pa.array([c[1] for c in chunk], pa.bool_()),
-                "ai_label_source": [c[2] for c in chunk]}))
+        for scheme in cols:
+            mine = [(c[0], c[1][scheme], c[2]) for c in items if c[1][scheme] is not None]
+            per_col[scheme]["labelled"] += len(mine)
+            per_col[scheme]["ai"] += sum(1 for c in mine if c[1])
+            prop = schema.LABEL_COLUMNS[scheme]
+            for i in range(0, len(mine), batch_docs):
+                chunk = mine[i:i + batch_docs]
+                cols_out: dict[str, Any] = {
+                    _key(lab): [c[0] for c in chunk],
+                    prop: pa.array([c[1] for c in chunk], pa.bool_())}
+                if scheme == "label":
+                    cols_out["ai_label_source"] = [c[2] for c in chunk]
+                store.set_properties(lab, pa.table(cols_out))
         labelled[lab] = len(items)
-    n_ai = sum(c[1] for items in out.values() for c in items)
-    return {"read": read, "labelled": labelled, "ai": n_ai,
-            "non_ai": sum(labelled.values()) - n_ai, "rejected": log.count,
-            "samples": [r.message() for r in log.samples]}
+    main = "label" if "label" in cols else next(iter(cols))
+    return {"read": read, "labelled": labelled, "ai": per_col[main]["ai"],
+            "non_ai": per_col[main]["labelled"] - per_col[main]["ai"], "columns": per_col,
+            "rejected": log.count, "samples": [r.message() for r in log.samples]}
 
 
 # ------------------------------------------------------------------------------ train
@@ -541,3 +585,245 @@ def evaluate(source: "Store | str | os.PathLike", outer_dir: str | os.PathLike |
         out["png"] = str(clf.plot_pr_curves({k: (y, v) for k, v in scores.items()}, png,
                                             title=f"AI classification, n={y.size}"))
     return out
+
+
+# ------------------------------------------------------------- consensus set (issue 16.1)
+CONSENSUS_COLUMNS = ("id", "kind", "label", "admitted_by", "stratum", "split")
+
+
+def _outer_labels(rows: list[dict[str, Any]], outer: "clf.TextClassifier | None",
+                  threshold: float, batch_size: int) -> list[bool | None]:
+    """BERT_outer's label per row: the model's P(AI) >= threshold when a model is given;
+    else from ``classify predict``'s stored result: stage ``outer`` → ``is_ai`` (an
+    outer-only run labels every document this way), anything else → None (a document that
+    went on to BERT_inner passed the screen, but a store cannot tell that from an inner-only
+    run, so it is not counted as an outer label)."""
+    if outer is not None:
+        p = outer.predict_proba([clf.doc_text(r["title"], r["abstract"]) for r in rows],
+                                batch_size=batch_size)
+        return [bool(x >= threshold) for x in p]
+    out: list[bool | None] = []
+    for r in rows:
+        if r.get("ai_stage") == STAGE_OUTER and r.get("is_ai") is not None:
+            out.append(bool(r["is_ai"]))
+        else:
+            out.append(None)
+    return out
+
+
+def consensus_set(store: Store, out_csv: str | os.PathLike,
+                  outer_dir: str | os.PathLike | None = None, threshold: float = 0.5,
+                  max_per_class: int | None = None, seed: int = 42, llm_veto: bool = False,
+                  labels: Sequence[str] = schema.DOCUMENT_LABELS, device: str | None = None,
+                  batch_size: int = 64, batch_docs: int = DEFAULT_BATCH_DOCS) -> dict[str, Any]:
+    """BERT_inner's training set by the paper's four provenance rules
+    (``models.consensus``), written to ``out_csv``.
+
+    Inputs per document: ``ai_rule`` (``classify rule``), ``ai_label_llm`` (``classify
+    import-labels`` with an ``llm`` column) and BERT_outer's label (``outer_dir``: the model
+    is run on every document with a rule label; without it the stored ``classify predict``
+    result of an outer-only ``classify predict --outer DIR``, ``_outer_labels``). Strata: IPC section for patents, venue / arXiv category for
+    papers (``_strata``). Balanced per stratum, split 8:1:1 stratified by (stratum, label).
+
+    Writes ``out_csv`` with columns ``id, kind, label (AI / non-AI), admitted_by (rule
+    name), stratum, split``. Returns ``{csv, documents, counts}`` (``counts`` as
+    ``models.consensus.build_training_set``, plus ``outer_source``).
+    """
+    from ..models import consensus as cons
+
+    outer = clf.load_classifier(outer_dir, device) if outer_dir else None
+    ids, kinds, rule, llm, out_l, strata = [], [], [], [], [], []
+    for label in labels:
+        cols = ["title", "abstract", "ai_rule", "ai_label_llm", "ai_stage", "is_ai"] + (
+            ["venue", "categories"] if label == schema.PAPER else [])
+        for rows in _pages(store, label, cols, "d.ai_rule IS NOT NULL", batch=batch_docs):
+            strata.extend(_strata(store, label, rows))
+            out_l.extend(_outer_labels(rows, outer, threshold, batch_size))
+            for r in rows:
+                ids.append(r["id"])
+                kinds.append(label)
+                rule.append(bool(r["ai_rule"]))
+                llm.append(None if r["ai_label_llm"] is None else bool(r["ai_label_llm"]))
+    if not ids:
+        raise BadInputError("no document has a rule label: run `innograph classify rule` "
+                            "first")
+    if all(v is None for v in llm):
+        raise BadInputError("no document has an LLM label: import them with `innograph "
+                            "classify import-labels FILE` (a column named llm)")
+    if all(v is None for v in out_l):
+        raise BadInputError("no BERT_outer labels: give --outer MODEL_DIR, or run `innograph "
+                            "classify predict --outer MODEL_DIR` (without --inner) first")
+    res = cons.build_training_set(rule, llm, out_l, strata, max_per_class, seed,
+                                  llm_veto=llm_veto)
+    path = Path(out_csv)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(CONSENSUS_COLUMNS)
+        for j, i in enumerate(res["index"]):
+            w.writerow([ids[i], kinds[i], "AI" if res["label"][j] else "non-AI",
+                        res["admitted_by"][j], res["stratum"][j], res["split"][j]])
+    counts = dict(res["counts"])
+    counts["outer_source"] = str(outer_dir) if outer_dir else "stored classify predict"
+    return {"csv": str(path), "documents": len(ids), "rows": int(res["index"].size),
+            "counts": counts}
+
+
+def read_consensus(store: Store, file: str | os.PathLike) -> dict[str, list[Any]]:
+    """``ids, kind, texts, labels, strata, splits`` of a consensus CSV, texts from the store.
+    A row whose document is gone, or with a bad label or split, is an error naming its line."""
+    path = Path(file)
+    if not path.is_file():
+        raise BadInputError("file not found", file=str(path))
+    rows = []
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in CONSENSUS_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise BadInputError(f"not a consensus set (missing {missing}); make one with "
+                                "`innograph classify consensus`", file=str(path), line=1)
+        for rec in reader:
+            if rec["kind"] not in schema.DOCUMENT_LABELS:
+                raise BadInputError(f"kind must be Paper or Patent, not {rec['kind']!r}",
+                                    file=str(path), line=reader.line_num, field="kind")
+            try:
+                y = clf.parse_label(rec["label"])
+            except ValueError as e:
+                raise BadInputError(str(e), file=str(path), line=reader.line_num,
+                                    field="label") from None
+            rows.append((reader.line_num, rec, y))
+    data: dict[str, list[Any]] = {"ids": [], "kind": [], "texts": [], "labels": [],
+                                  "strata": [], "splits": []}
+    for label in schema.DOCUMENT_LABELS:
+        mine = [r for r in rows if r[1]["kind"] == label]
+        texts: dict[str, str] = {}
+        want = [r[1]["id"] for r in mine]
+        for a in range(0, len(want), DEFAULT_BATCH_DOCS):
+            t = store.read_table(f"MATCH (d:{label}) WHERE d.{_key(label)} IN $ids RETURN "
+                                 f"d.{_key(label)} AS id, d.title AS title, "
+                                 "d.abstract AS abstract", {"ids": want[a:a + DEFAULT_BATCH_DOCS]})
+            for r in t.to_pylist():
+                texts[r["id"]] = clf.doc_text(r["title"], r["abstract"])
+        for line, rec, y in mine:
+            if rec["id"] not in texts:
+                raise BadInputError(f"no {label} with id {rec['id']!r} in the store",
+                                    file=str(path), line=line, field="id")
+            data["ids"].append(rec["id"])
+            data["kind"].append(label)
+            data["texts"].append(texts[rec["id"]])
+            data["labels"].append(y)
+            data["strata"].append(rec["stratum"])
+            data["splits"].append(rec["split"])
+    return data
+
+
+def train_consensus(store: Store, consensus_csv: str | os.PathLike,
+                    out_dir: str | os.PathLike, base_model: str | os.PathLike | None = None,
+                    **train_kwargs: Any) -> dict[str, Any]:
+    """BERT_inner on a consensus set (``consensus_set``) with its recorded 8:1:1 split."""
+    data = read_consensus(store, consensus_csv)
+    if not data["ids"]:
+        raise BadInputError("the consensus set is empty", file=str(consensus_csv))
+    res = clf.train_classifier(data["texts"], data["labels"], data["strata"],
+                               base_model=base_model, out_dir=out_dir, stage=STAGE_INNER,
+                               splits=data["splits"], **train_kwargs)
+    res["training_set"] = {"rows": len(data["ids"]), "ai": int(sum(data["labels"])),
+                           "consensus": str(consensus_csv),
+                           "strata": len(set(data["strata"]))}
+    return res
+
+
+# ----------------------------------------------------------- stage evaluation (issue 16.2)
+STAGES = ("rule", "llm", "outer", "inner")
+
+
+def evaluate_stages(store: Store, out_dir: str | os.PathLike,
+                    expert: str | os.PathLike | None = None,
+                    outer_dir: str | os.PathLike | None = None,
+                    inner_dir: str | os.PathLike | None = None, threshold: float = 0.5,
+                    labels: Sequence[str] = schema.DOCUMENT_LABELS, device: str | None = None,
+                    batch_size: int = 64, rejects: str | os.PathLike | None = None
+                    ) -> dict[str, Any]:
+    """Every stage present against expert labels: the paper's Table 4 and Fig. 3.
+
+    Expert labels: ``expert`` (a CSV imported first with ``import_labels``: columns ``id``
+    and ``expert`` or ``label``; its labels go to ``ai_label_expert``), else the store's
+    ``ai_label_expert``. Stages, per expert-labelled document: ``rule`` = ``ai_rule``;
+    ``llm`` = ``ai_label_llm``; ``outer`` = BERT_outer (``outer_dir`` run on the texts, else
+    the stored ``classify predict`` result as in ``consensus_set``); ``inner`` = BERT_inner
+    (``inner_dir``, else stored ``is_ai`` of stage ``inner``). A stage with no label on any
+    expert document is left out.
+
+    Writes into ``out_dir``: ``stages_table4.csv`` (``models.stages.table4``),
+    ``stages_overlap.csv`` (``models.stages.overlaps``: pairwise, three-way, ...) and
+    ``stages_fig3.png``. Returns ``{n, n_ai, stages, table4, overlaps, files,
+    expert_import}`` (``expert_import``: labelled / rejected rows of the file, or None).
+    """
+    from ..models import stages as stg
+
+    imported: dict[str, Any] | None = None
+    if expert is not None:
+        path = Path(expert)
+        if not path.is_file():
+            raise BadInputError("file not found", file=str(path))
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            header = next(csv.reader(f), [])
+        cols = _label_columns(header)
+        if "expert" not in cols and "label" not in cols:
+            raise BadInputError(f"expert file needs columns id and expert (or label); found "
+                                f"{header}", file=str(path), line=1)
+        if "expert" not in cols:  # a plain id,label file: read its label as the expert's
+            tmp = Path(out_dir) / ".expert_as_column.csv"
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, newline="", encoding="utf-8-sig") as f, \
+                    open(tmp, "w", newline="", encoding="utf-8") as g:
+                r = csv.reader(f)
+                w = csv.writer(g)
+                head = next(r)
+                li = head.index(cols["label"])
+                w.writerow(["expert" if i == li else h for i, h in enumerate(head)])
+                w.writerows(r)
+            path = tmp
+        imp = import_labels(store, path, rejects=rejects)
+        if path != Path(expert):
+            path.unlink(missing_ok=True)
+        imported = {"labelled": sum(imp["labelled"].values()), "rejected": imp["rejected"],
+                    "samples": imp["samples"]}
+    outer = clf.load_classifier(outer_dir, device) if outer_dir else None
+    inner = clf.load_classifier(inner_dir, device) if inner_dir else None
+    y: list[bool] = []
+    got: dict[str, list[Any]] = {k: [] for k in STAGES}
+    for label in labels:
+        cols = ["title", "abstract", "ai_rule", "ai_label_llm", "ai_label_expert", "ai_stage",
+                "is_ai"]
+        for rows in _pages(store, label, cols, "d.ai_label_expert IS NOT NULL"):
+            y.extend(bool(r["ai_label_expert"]) for r in rows)
+            got["rule"].extend(r["ai_rule"] for r in rows)
+            got["llm"].extend(r["ai_label_llm"] for r in rows)
+            got["outer"].extend(_outer_labels(rows, outer, threshold, batch_size))
+            if inner is not None:
+                p = inner.predict_proba([clf.doc_text(r["title"], r["abstract"]) for r in rows],
+                                        batch_size=batch_size)
+                got["inner"].extend(bool(x >= threshold) for x in p)
+            else:
+                got["inner"].extend(bool(r["is_ai"]) if r["ai_stage"] == STAGE_INNER
+                                    and r["is_ai"] is not None else None for r in rows)
+    if not y:
+        raise BadInputError("no expert labels: pass --expert FILE (id, expert) or import "
+                            "them with `innograph classify import-labels` (column expert)")
+    present = {k: v for k, v in got.items() if any(x is not None for x in v)}
+    if not present:
+        raise BadInputError("no stage has labels on the expert set: run `innograph classify "
+                            "rule` (and import llm labels, or give --outer / --inner)")
+    t4 = stg.table4(y, present)
+    ov = stg.overlaps(y, present)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"table4": out / "stages_table4.csv", "overlaps": out / "stages_overlap.csv",
+             "png": out / "stages_fig3.png"}
+    t4.to_csv(files["table4"], index=False)
+    ov.to_csv(files["overlaps"], index=False)
+    stg.plot_fig3(t4, ov, files["png"], title=f"stages against {len(y)} expert labels")
+    return {"n": len(y), "n_ai": int(sum(y)), "stages": list(present), "table4": t4,
+            "overlaps": ov, "files": {k: str(v) for k, v in files.items()},
+            "expert_import": imported}

@@ -228,3 +228,71 @@ def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (
                     "documents": total_docs, "seconds": round(secs, 2),
                     "docs_per_s": round(total_docs / secs, 2) if secs > 0 else None})
     return summary
+
+
+# ------------------------------------------------------------- minimum document frequency
+def prune_rare_keywords(store: Store, min_df: int,
+                        labels: Sequence[str] = schema.DOCUMENT_LABELS,
+                        batch_docs: int = DEFAULT_BATCH_DOCS) -> dict[str, Any]:
+    """Remove the KeyBERT keyword edges of keywords found in fewer than ``min_df`` documents.
+
+    The document frequency of a keyword is the number of distinct documents (Papers and
+    Patents of ``labels`` together) with a ``HAS_KEYWORD`` edge to it, of any source. Only
+    ``source: 'keybert'`` edges are removed (input keywords are the user's); a keyword kept
+    by an input edge stays. Each affected document's keybert edges are rewritten without the
+    rare ones (rank and score kept) in one transaction per batch, as ``_write_batch`` does.
+    Run after extraction, over the edges present: a keyword removed here is not restored by
+    a later run when new documents share it (re-extract with ``--redo`` for that).
+    ``min_df <= 1`` removes nothing.
+
+    Returns ``{min_df, keywords, keywords_below, edges_removed, documents_changed,
+    documents_emptied}`` (``documents_emptied``: documents left without any keyword edge).
+    """
+    out = {"min_df": int(min_df), "keywords": 0, "keywords_below": 0, "edges_removed": 0,
+           "documents_changed": 0, "documents_emptied": 0}
+    edges: dict[str, pa.Table] = {}
+    df: dict[str, int] = {}
+    for label in labels:
+        key = schema.node(label).key
+        t = store.read_table(
+            f"MATCH (d:{label})-[e:{schema.HAS_KEYWORD}]->(k:{schema.KEYWORD}) "
+            f"RETURN d.{key} AS id, k.name AS name, e.source AS source, e.score AS score, "
+            "e.model AS model, e.rank AS rank")
+        edges[label] = t
+        pairs = {(i, n) for i, n in zip(t.column("id").to_pylist(),
+                                          t.column("name").to_pylist())}
+        for _, name in pairs:
+            df[name] = df.get(name, 0) + 1
+    out["keywords"] = len(df)
+    if min_df <= 1:
+        return out
+    rare = {n for n, c in df.items() if c < min_df}
+    out["keywords_below"] = len(rare)
+    for label in labels:
+        rows = edges[label].to_pylist()
+        keep_any: dict[str, bool] = {}
+        touched: set[str] = set()
+        for r in rows:
+            gone = r["source"] == schema.SOURCE_KEYBERT and r["name"] in rare
+            keep_any[r["id"]] = keep_any.get(r["id"], False) or not gone
+            if gone:
+                touched.add(r["id"])
+                out["edges_removed"] += 1
+        ids = sorted(touched)
+        out["documents_changed"] += len(ids)
+        out["documents_emptied"] += sum(1 for i in ids if not keep_any[i])
+        for a in range(0, len(ids), batch_docs):
+            chunk = set(ids[a:a + batch_docs])
+            kept = [r for r in rows if r["id"] in chunk and r["source"] == schema.SOURCE_KEYBERT
+                    and r["name"] not in rare]
+            with store.transaction():
+                store.delete_edges_from(schema.HAS_KEYWORD, label, schema.KEYWORD,
+                                        sorted(chunk), where={"source": schema.SOURCE_KEYBERT})
+                if kept:
+                    store.upsert_edges(schema.HAS_KEYWORD, label, schema.KEYWORD, pa.table({
+                        "src": [r["id"] for r in kept], "dst": [r["name"] for r in kept],
+                        "score": pa.array([r["score"] for r in kept], pa.float64()),
+                        "source": [schema.SOURCE_KEYBERT] * len(kept),
+                        "model": [r["model"] for r in kept],
+                        "rank": pa.array([r["rank"] for r in kept], pa.int64())}))
+    return out

@@ -8,9 +8,19 @@
 - ``score_novelty`` writes ``novelty = -log lambda_h`` (METHOD.md §4) over each document's
   keywords known to the model, and ``novelty_model`` (the name of the fit that scored it), on
   every Paper and Patent. Fewer than 2 known keywords: ``novelty`` null (counted).
-  Historical mode: a document of year ``y`` is scored by a fit on years ``< y`` (all earlier
-  years, or the ``window`` years before ``y``); one fit per distinct year, saved beside the
-  others and reused on a rerun when its settings match.
+  Historical mode (the CLI's default; the study's r_i is a *historical* frequency): a
+  document of year ``y`` is scored by a fit on years ``< y`` (all earlier years, or the
+  ``window`` years before ``y``); one fit per distinct year, saved beside the others and
+  reused on a rerun when its settings match. Cost: one fit per distinct year, each on all
+  earlier documents, so about ``n_years / 2`` times the work of one all-years fit without a
+  window, and ``n_years * window / span`` with one. The all-years mode (one fit on every
+  year, ``historical=False``) is marked ``mode: all-years`` in the summary: there a
+  document's novelty depends on documents published after it.
+- Single-use keywords (issue 14): a keyword that occurs in one document of the scored corpus
+  only says nothing about which combinations are usual, and adds the same constant to every
+  score (``models.mmsb.keyword_reuse``). The summaries report their share; a document whose
+  keywords are single-use for at least ``max_single_use`` of them gets no score (null),
+  counted as ``single_use``.
 
 Fit names say what was fitted: ``mmsb-d20-freq-all``, ``mmsb-d20-freq-2000-2010``,
 ``mmsb-d20-fitted-min-2009`` (open start), ``...-s3`` when the seed is not 0. Novelty values
@@ -43,6 +53,10 @@ from ..models import mmsb
 DEFAULT_DIMS = 20
 DEFAULT_MODELS_DIR = "models"  # as pipeline.embed: $INNOGRAPH_MODELS, else ./models
 DEFAULT_MAX_SIZE = 25  # documents with more keywords are scored but left out of the fit
+DEFAULT_MAX_SINGLE_USE = 0.8  # a document with this share of single-use keywords: no score
+MODE_HISTORICAL = "historical"
+MODE_ALL_YEARS = ("all-years (one fit on every year: a document's novelty depends on "
+                  "documents published after it)")
 MODEL_PREFIX = "mmsb"
 
 
@@ -212,8 +226,10 @@ def fit_novelty(store: Store, dims: int = DEFAULT_DIMS, years: YearRange | str |
 
     Returns
     -------
-    Summary: ``name``, ``path``, ``documents``, ``hyperedges``, ``keywords``, ``loglik``,
-    ``n_iter``, ``converged``, ``years_fitted``, ``keywords_written``, ``seconds``.
+    Summary: ``name``, ``path``, ``documents``, ``hyperedges``, ``keywords``,
+    ``keywords_single_use`` / ``keywords_single_use_share`` (keywords in one fitted document
+    only; ``models.mmsb.keyword_reuse``), ``loglik``, ``n_iter``, ``converged``,
+    ``years_fitted``, ``keywords_written``, ``seconds``.
     """
     t0 = time.perf_counter()
     span = parse_years(years) if isinstance(years, str) or years is None else tuple(years)
@@ -224,6 +240,7 @@ def fit_novelty(store: Store, dims: int = DEFAULT_DIMS, years: YearRange | str |
     fit, path = _fit_rows(inc, rows, name, out_dir or default_model_dir(), span, dims,
                           salience, seed, device, max_size, verbose,
                           {"historical": False, "source": source}, **fit_options)
+    reuse = mmsb.keyword_reuse(inc.matrix)
     written = 0
     if write_keywords:
         keep = fit.known
@@ -238,6 +255,8 @@ def fit_novelty(store: Store, dims: int = DEFAULT_DIMS, years: YearRange | str |
     return {
         "name": name, "path": str(path), "documents": int(inc.matrix.shape[0]),
         "hyperedges": int(fit.meta["n_hyperedges"]), "keywords": int(fit.known.sum()),
+        "keywords_single_use": reuse["single_use"],
+        "keywords_single_use_share": round(reuse["single_use_share"], 4),
         "dims": dims, "salience": salience, "loglik": fit.meta["loglik"],
         "n_iter": fit.n_iter, "converged": fit.converged,
         "years_fitted": _years_present(inc.doc_years), "keywords_written": written,
@@ -290,6 +309,7 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
                   refit: bool = False, labels: Sequence[str] = schema.DOCUMENT_LABELS,
                   source: str | None = None, verbose: bool | int = False,
                   log: Callable[[str], None] = lambda msg: None,
+                  max_single_use: float | None = DEFAULT_MAX_SINGLE_USE,
                   **fit_options: Any) -> dict[str, Any]:
     """Write ``novelty`` and ``novelty_model`` on every document of ``labels``.
 
@@ -308,13 +328,24 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
         (defaults: the template model's, else 20 / freq / 0; out_dir: the model's folder).
     source : only HAS_KEYWORD edges with this source count (default: the source the model
         was fitted on, i.e. all edges unless ``fit_novelty(source=...)`` was used).
+    max_single_use : a document is left null (counted as ``single_use``) when at least this
+        share (0..1] of its keywords occur in no other document of the corpus scored here
+        (all documents of ``labels`` with keyword edges of ``source``); ``None`` scores them
+        all (the shared-constant scores of issue 14 come back).
 
     Returns
     -------
-    Summary: ``documents``, ``scored``, ``fewer_than_2_known`` (null: under 2 known keywords,
-    including documents without keywords), ``no_model`` (historical: no earlier data or no
-    year), ``models`` (fit names used), ``written`` (property changes), ``seconds``.
+    Summary: ``mode`` (``historical`` or the all-years warning ``MODE_ALL_YEARS``),
+    ``documents``, ``scored``, ``single_use`` (null: at least ``max_single_use`` of the
+    keywords are single-use), ``fewer_than_2_known`` (null: under 2 keywords known to the
+    model, including documents without keywords), ``no_model`` (historical: no earlier data
+    or no year), ``keywords``, ``keywords_single_use`` and ``keywords_single_use_share`` (of
+    the corpus scored), ``max_single_use``, ``models`` (fit names used), ``written``
+    (property changes), ``seconds``.
     """
+    if max_single_use is not None and not 0.0 < float(max_single_use) <= 1.0:
+        raise BadInputError(f"max_single_use must be in (0, 1], not {max_single_use}",
+                            field="max_single_use")
     t0 = time.perf_counter()
     saved: SavedModel | None = None
     if not historical:
@@ -390,12 +421,26 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
             docs.loc[sel, "novelty"] = _score_rows(inc, rows, saved)
             docs.loc[here, "model"] = saved.name
             used.append(saved.name)
-    scored = int(np.isfinite(docs["novelty"].to_numpy(dtype=np.float64)).sum())
+    reuse = mmsb.keyword_reuse(inc.matrix)
+    share = np.full(len(docs), np.nan)
+    has_row = docs["row"].notna().to_numpy()
+    share[has_row] = reuse["doc_single_use_share"][docs.loc[has_row, "row"].astype(np.int64)]
     has_model = docs["model"].notna().to_numpy()
+    single = np.zeros(len(docs), dtype=bool)
+    if max_single_use is not None:
+        with np.errstate(invalid="ignore"):
+            single = has_model & (share >= float(max_single_use) - 1e-12)
+        docs.loc[single, "novelty"] = np.nan
+    scored = int(np.isfinite(docs["novelty"].to_numpy(dtype=np.float64)).sum())
     written = _write_scores(store, docs) if len(docs) else 0
+    n_single = int(single.sum())
     return {
-        "documents": int(len(docs)), "scored": scored,
-        "fewer_than_2_known": int(has_model.sum()) - scored, "no_model": no_model,
+        "mode": MODE_HISTORICAL if historical else MODE_ALL_YEARS,
+        "documents": int(len(docs)), "scored": scored, "single_use": n_single,
+        "fewer_than_2_known": int(has_model.sum()) - scored - n_single, "no_model": no_model,
+        "keywords": reuse["keywords"], "keywords_single_use": reuse["single_use"],
+        "keywords_single_use_share": round(float(reuse["single_use_share"]), 4),
+        "max_single_use": max_single_use,
         "models": used, "written": written, "historical": historical, "window": window,
         "seconds": round(time.perf_counter() - t0, 2),
     }
