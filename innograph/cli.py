@@ -1012,6 +1012,7 @@ def novelty_fit(
                                              "this source: input | keybert"),
         quiet: bool = typer.Option(False, "--quiet", help="Do not print the log-likelihood "
                                    "per iteration"),
+        ai_only: bool = typer.Option(False, "--ai-only", help=AI_ONLY_HELP),
         fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Fit theta and r on the keyword hypergraph; write theta, r, freq on Keyword nodes.
 
@@ -1028,7 +1029,8 @@ def novelty_fit(
         try:
             s = fit_novelty(store, dims=dims, years=years, salience=salience, device=device,
                             out_dir=out_dir, seed=seed, max_size=max_size, source=source,
-                            verbose=not quiet, negatives=negatives, max_iter=max_iter, tol=tol)
+                            verbose=not quiet, negatives=negatives, max_iter=max_iter, tol=tol,
+                            ai_only=ai_only)
         except (InnographError, ValueError) as e:
             _fail(e)
     print_table([{"field": k, "value": v} for k, v in s.items()], fmt)
@@ -1059,6 +1061,8 @@ def novelty_score(
         refit: bool = typer.Option(False, "--refit", help="Historical: fit again even when a "
                                    "fit with these settings is saved"),
         quiet: bool = typer.Option(False, "--quiet"),
+        ai_only: bool = typer.Option(False, "--ai-only", help=AI_ONLY_HELP + "; the others "
+                                     "keep their novelty"),
         fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """Write novelty = -log(lambda) and novelty_model on every Paper and Patent.
 
@@ -1073,7 +1077,7 @@ def novelty_score(
         try:
             s = score_novelty(store, model=model, historical=historical, window=window,
                               dims=dims, salience=salience, device=device, refit=refit,
-                              max_single_use=max_single_use,
+                              max_single_use=max_single_use, ai_only=ai_only,
                               verbose=False if quiet else 10,
                               log=(lambda m: None) if quiet else (lambda m: console.print(m)))
         except (InnographError, ValueError) as e:

@@ -1,4 +1,4 @@
-"""``--ai-only`` on the analyses: the scoped analysis of a full store equals the plain analysis
+"""``--ai-only`` on the analyses and on novelty: the scoped analysis of a full store equals the plain analysis
 of a store that holds only the AI documents (the same synthetic corpus, filtered before
 loading). Both stores are real Kùzu stores; the rule label is computed by ``classify rule``."""
 
@@ -63,3 +63,31 @@ def test_cooperation_ai_only_equals_the_ai_store(stores):
     _same(a, b, ["ranking"])
     assert a.summary["documents"] == b.summary["documents"] < \
         az.analyze_cooperation(full, by="region", out=base / "c2").summary["documents"]
+
+
+def _novelty(store, label):
+    t = store.read_table(f"MATCH (d:{label}) RETURN d.id AS id, d.novelty AS novelty")
+    return dict(zip(t.column("id").to_pylist(), t.column("novelty").to_pylist()))
+
+
+def test_novelty_ai_only_equals_the_ai_store(stores, tmp_path):
+    from innograph.pipeline.novelty import fit_novelty, score_novelty
+
+    full, only, _ = stores
+    opts = dict(dims=4, seed=0, max_iter=60, verbose=False)
+    fa = fit_novelty(full, out_dir=tmp_path / "a", ai_only=True, **opts)
+    fb = fit_novelty(only, out_dir=tmp_path / "b", **opts)
+    assert fa["ai_only"] and (fa["documents"], fa["keywords"]) == (fb["documents"], fb["keywords"])
+    sa = score_novelty(full, model=tmp_path / "a", ai_only=True, max_single_use=None)
+    sb = score_novelty(only, model=tmp_path / "b", max_single_use=None)
+    assert sa["documents"] == sb["documents"] and sa["scored"] == sb["scored"] > 0
+    for label in schema.DOCUMENT_LABELS:
+        a, b = _novelty(full, label), _novelty(only, label)
+        ai = ai_keys(full, label)
+        assert set(b) == ai
+        for k in a:
+            if k in ai:
+                assert (a[k] is None) == (b[k] is None) and (
+                    a[k] is None or abs(a[k] - b[k]) < 1e-6), (label, k, a[k], b[k])
+            else:
+                assert a[k] is None, f"non-AI {label} {k} was scored under --ai-only"

@@ -49,6 +49,7 @@ from ..graph import schema
 from ..graph.hypergraph import Incidence, YearRange, incidence
 from ..graph.store import Store
 from ..models import mmsb
+from .scope import ai_keys
 
 DEFAULT_DIMS = 20
 DEFAULT_MODELS_DIR = "models"  # as pipeline.embed: $INNOGRAPH_MODELS, else ./models
@@ -204,12 +205,25 @@ def _require_hyperedges(inc: Incidence, rows: np.ndarray, what: str) -> None:
                              "with keywords (or extract them) first")
 
 
+def _ai_scope(store: Store, inc: Incidence) -> Incidence:
+    """``inc`` restricted to the documents whose final AI label is AI (``--ai-only``,
+    ``pipeline.scope``); keywords left in no kept document are dropped."""
+    keep_keys = {(label, str(k)) for label in schema.DOCUMENT_LABELS
+                 for k in ai_keys(store, label)}
+    rows = np.flatnonzero([(str(a), str(b)) in keep_keys
+                           for a, b in zip(inc.doc_ids["label"], inc.doc_ids["id"])])
+    m = inc.matrix[rows]
+    cols = np.flatnonzero(np.diff(m.tocsc().indptr) > 0)
+    return Incidence(m[:, cols].tocsr(), inc.doc_ids.iloc[rows].reset_index(drop=True),
+                     inc.keyword_names[cols], inc.doc_years[rows])
+
+
 def fit_novelty(store: Store, dims: int = DEFAULT_DIMS, years: YearRange | str | None = None,
                 salience: str = "freq", device: str | None = None,
                 out_dir: str | Path | None = None, seed: int = 0,
                 max_size: int | None = DEFAULT_MAX_SIZE, source: str | None = None,
                 write_keywords: bool = True, verbose: bool | int = True,
-                **fit_options: Any) -> dict[str, Any]:
+                ai_only: bool = False, **fit_options: Any) -> dict[str, Any]:
     """Fit the hypergraph MMSB on the store's documents and save it; write Keyword properties.
 
     Parameters
@@ -222,6 +236,7 @@ def fit_novelty(store: Store, dims: int = DEFAULT_DIMS, years: YearRange | str |
     max_size : documents with more keywords are left out of the fit (they are still scored).
     source : only HAS_KEYWORD edges with this source (input | keybert).
     write_keywords : set ``theta``, ``r``, ``freq``, ``mmsb_model`` on the Keyword nodes.
+    ai_only : fit on the documents whose final AI label is AI only (``pipeline.scope``).
     fit_options : passed to ``models.mmsb.fit`` (max_iter, tol, negatives, ...).
 
     Returns
@@ -234,12 +249,15 @@ def fit_novelty(store: Store, dims: int = DEFAULT_DIMS, years: YearRange | str |
     t0 = time.perf_counter()
     span = parse_years(years) if isinstance(years, str) or years is None else tuple(years)
     inc = incidence(store, years=span, source=source)
+    if ai_only:
+        inc = _ai_scope(store, inc)
     rows = np.arange(inc.matrix.shape[0])
     _require_hyperedges(inc, rows, f"in years {span}" if span else "in the store")
     name = model_name(dims, salience, span, seed)
     fit, path = _fit_rows(inc, rows, name, out_dir or default_model_dir(), span, dims,
                           salience, seed, device, max_size, verbose,
-                          {"historical": False, "source": source}, **fit_options)
+                          {"historical": False, "source": source, "ai_only": ai_only},
+                          **fit_options)
     reuse = mmsb.keyword_reuse(inc.matrix)
     written = 0
     if write_keywords:
@@ -260,7 +278,7 @@ def fit_novelty(store: Store, dims: int = DEFAULT_DIMS, years: YearRange | str |
         "dims": dims, "salience": salience, "loglik": fit.meta["loglik"],
         "n_iter": fit.n_iter, "converged": fit.converged,
         "years_fitted": _years_present(inc.doc_years), "keywords_written": written,
-        "seconds": round(time.perf_counter() - t0, 2),
+        "ai_only": ai_only, "seconds": round(time.perf_counter() - t0, 2),
     }
 
 
@@ -310,7 +328,7 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
                   source: str | None = None, verbose: bool | int = False,
                   log: Callable[[str], None] = lambda msg: None,
                   max_single_use: float | None = DEFAULT_MAX_SINGLE_USE,
-                  **fit_options: Any) -> dict[str, Any]:
+                  ai_only: bool = False, **fit_options: Any) -> dict[str, Any]:
     """Write ``novelty`` and ``novelty_model`` on every document of ``labels``.
 
     Parameters
@@ -332,6 +350,8 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
         share (0..1] of its keywords occur in no other document of the corpus scored here
         (all documents of ``labels`` with keyword edges of ``source``); ``None`` scores them
         all (the shared-constant scores of issue 14 come back).
+    ai_only : score (and, historically, fit on) only the documents whose final AI label is AI
+        (``pipeline.scope``); the other documents' ``novelty`` is left as it was.
 
     Returns
     -------
@@ -353,6 +373,11 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
         source = source if source is not None else saved.meta.get("source")
     docs = _all_documents(store, labels)
     inc = incidence(store, labels=labels, source=source)
+    if ai_only:
+        inc = _ai_scope(store, inc)
+        ai = {(label, str(k)) for label in labels for k in ai_keys(store, label)}
+        docs = docs[[(str(a), str(b)) in ai for a, b in zip(docs["label"], docs["id"])]
+                    ].reset_index(drop=True)
     row_of = pd.Series(np.arange(len(inc.doc_ids)),
                        index=pd.MultiIndex.from_frame(inc.doc_ids[["label", "id"]].astype(str)))
     key = pd.MultiIndex.from_arrays([docs["label"].astype(str), docs["id"].astype(str)])
@@ -442,5 +467,5 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
         "keywords_single_use_share": round(float(reuse["single_use_share"]), 4),
         "max_single_use": max_single_use,
         "models": used, "written": written, "historical": historical, "window": window,
-        "seconds": round(time.perf_counter() - t0, 2),
+        "ai_only": ai_only, "seconds": round(time.perf_counter() - t0, 2),
     }
