@@ -1,4 +1,4 @@
-"""innograph.graph.analytics: the formulas of METHOD.md §6 on the two studies' own numbers,
+"""innograph.graph.analytics: the formulas of docs/method.md §7 on the two studies' own numbers,
 hand-computed cases, degenerate inputs, and networkx agreement on small graphs."""
 
 from __future__ import annotations

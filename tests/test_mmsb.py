@@ -1,6 +1,6 @@
 """``models.mmsb``: the exact Poisson normaliser, the sampled one, and planted structure.
 
-Validation follows METHOD.md §4: on planted-partition hypergraphs (keywords in K communities,
+Validation follows docs/method.md §4: on planted-partition hypergraphs (keywords in K communities,
 hyperedges drawn mostly inside one community) the argmax of theta recovers the communities,
 planted cross-community combinations rank in the top novelty decile, and both hold across
 seeds. The normaliser is checked against brute-force enumeration of every k-subset.

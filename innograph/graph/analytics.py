@@ -3,7 +3,7 @@
 Everything here takes plain numbers, ``pandas.DataFrame`` rows or a ``networkx.Graph`` and
 returns plain numbers, frames or graphs: no store, no files, no plotting (the pipeline,
 ``innograph.pipeline.analyze``, pulls the frames from a store and draws the figures). The
-formulas follow METHOD.md §6 and the two studies users reproduce by hand today:
+formulas follow docs/method.md §7 and the two studies users reproduce by hand today:
 
 - Wu, J. "Research on innovation output and characteristics of industry-university-research
   cooperation in artificial intelligence technology in Chinese provinces" (the *cooperation
@@ -156,7 +156,7 @@ def coefficient_of_variation(values: Iterable[float]) -> float:
 
 
 def locational_gini(values: Iterable[float]) -> float:
-    r"""Locational Gini coefficient of counts over N groups (regions), METHOD.md §6:
+    r"""Locational Gini coefficient of counts over N groups (regions), docs/method.md §7:
 
     .. math:: G = 1 - \frac{1}{N}\Big(2\sum_{i=1}^{N-1} W_i + 1\Big),
               \qquad W_i = \frac{\sum_{j=1}^{i} x_{(j)}}{\sum_{j=1}^{N} x_{(j)}}

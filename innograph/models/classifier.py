@@ -1,6 +1,6 @@
 """AI / non-AI classification: the keywords + IPC rule, metrics, and BERT classifiers.
 
-METHOD.md §2 (after the DeepInnovationAI paper, "Text Acquisition and Classification"):
+docs/method.md §2 (after the DeepInnovationAI paper, "Text Acquisition and Classification"):
 
 1. **Rule** (``rule_is_ai``): a document is coarse-AI when one of its IPC/CPC codes falls under
    an entry of the AI code list, or its title + abstract contains a phrase of the AI keyword
@@ -717,7 +717,7 @@ def plot_confusion(metrics: Mapping[str, Any], path: str | os.PathLike,
 # ================================================================================ BERT
 @dataclass
 class TrainConfig:
-    """Every default of ``train_classifier`` (the paper's BERT_inner settings, METHOD.md §2.4;
+    """Every default of ``train_classifier`` (the paper's BERT_inner settings, docs/method.md §2;
     ``max_length`` 256 rather than the paper's 512 to halve the cost)."""
 
     stage: str = "inner"

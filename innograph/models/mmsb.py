@@ -1,4 +1,4 @@
-"""Hypergraph mixed-membership model of keyword combinations, and novelty (METHOD.md §4).
+"""Hypergraph mixed-membership model of keyword combinations, and novelty (docs/method.md §4).
 
 After Shi & Evans (2023), *Nature Communications* 14:1641 (code: KnowledgeLab/hyper-novelty).
 Keywords are nodes, documents are hyperedges (their keyword sets). Every keyword ``i`` has a
@@ -302,7 +302,7 @@ def _segment_sum(out: np.ndarray, seg: np.ndarray, values: np.ndarray) -> None:
 
 
 def novelty(theta: np.ndarray, r: np.ndarray, hyperedges: Any) -> np.ndarray:
-    """Novelty of each hyperedge: ``-log lambda_h`` (METHOD.md §4; higher = more novel).
+    """Novelty of each hyperedge: ``-log lambda_h`` (docs/method.md §4; higher = more novel).
 
     ``lambda_h = sum_d prod_{i in h} theta_{i,d} * prod_{i in h} r_i``.
 

@@ -1,6 +1,6 @@
 """The ``innograph analyze …`` commands: pull a frame from a store, analyse, write table + figure.
 
-One function per analysis (METHOD.md §6). Each reads what it needs through
+One function per analysis (docs/method.md §7). Each reads what it needs through
 ``store.read_table`` with the named queries of :data:`QUERIES` (Kùzu dialect, values as
 ``$parameters`` only, labels from ``graph.schema``), calls the pure functions of
 ``innograph.graph.analytics``, writes CSV tables and one PNG figure per view into ``out``

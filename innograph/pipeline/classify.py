@@ -1,6 +1,6 @@
 """AI / non-AI labels for the documents of a store: rule, teacher labels, BERT stages.
 
-One function per ``innograph classify`` command (METHOD.md §2); each reads from the store,
+One function per ``innograph classify`` command (docs/method.md §2); each reads from the store,
 calls ``models.classifier`` and writes back with provenance:
 
 - ``classify_rule``: ``ai_rule`` (keywords + IPC rule) and ``ai_rule_version`` on every

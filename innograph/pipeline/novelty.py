@@ -5,7 +5,7 @@
   ``freq``, ``keyword_names`` of the keywords the fit saw) + ``<name>.json`` (years fitted on,
   dims, salience, seed, log-likelihood history, sizes, timing). It writes ``theta``, ``r``,
   ``freq`` and ``mmsb_model`` (= the fit's name) on those Keyword nodes.
-- ``score_novelty`` writes ``novelty = -log lambda_h`` (METHOD.md §4) over each document's
+- ``score_novelty`` writes ``novelty = -log lambda_h`` (docs/method.md §4) over each document's
   keywords known to the model, and ``novelty_model`` (the name of the fit that scored it), on
   every Paper and Patent. Fewer than 2 known keywords: ``novelty`` null (counted).
   Historical mode (the CLI's default; the study's r_i is a *historical* frequency): a
