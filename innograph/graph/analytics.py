@@ -582,13 +582,21 @@ def network_metrics(G: nx.Graph, weight: str | None = "weight",
         "constraint": pd.Series(nx.constraint(G, weight=weight))[nodes].to_numpy(),
         "community": [member[u] for u in nodes],
     })
+    return summary, node_table_order(G, df)
+
+
+def node_table_order(G: nx.Graph, df: pd.DataFrame) -> pd.DataFrame:
+    """The per-node table as both network paths return it: the nodes' ``name`` and
+    ``documents`` attributes (when present) after ``node``, rows by strength (descending),
+    ties by the node id as text."""
+    nodes = list(df["node"])
     for attr in ("name", "documents"):
         vals = nx.get_node_attributes(G, attr)
         if vals:
             df.insert(1, attr, [vals.get(u) for u in nodes])
     df["_k"] = df["node"].astype(str)
     df = df.sort_values(["strength", "_k"], ascending=[False, True]).drop(columns="_k")
-    return summary, df.reset_index(drop=True)
+    return df.reset_index(drop=True)
 
 
 # ======================================================================== countries

@@ -355,13 +355,7 @@ def assemble(G: nx.Graph, deg: dict[Any, float], strength: dict[Any, float],
     })
     if G.number_of_edges() and not np.all(np.isfinite(df["strength"])):
         raise ValueError("GDS returned no strength for some nodes")
-    for attr in ("name", "documents"):
-        vals = nx.get_node_attributes(G, attr)
-        if vals:
-            df.insert(1, attr, [vals.get(u) for u in nodes])
-    df["_k"] = df["node"].astype(str)
-    df = df.sort_values(["strength", "_k"], ascending=[False, True]).drop(columns="_k")
-    return summary, df.reset_index(drop=True)
+    return summary, an.node_table_order(G, df)
 
 
 def pagerank(store: Any, nodes: str, years: tuple[int, int] | None = None,
