@@ -255,13 +255,18 @@ def test_real_records_go_through_ingest_into_the_embedded_store(tmp_path: Path,
     try:
         log = RejectLog(tmp_path / "rejects.csv")
         s = ingest(store, read_arxiv(papers / "arxiv-2023-with-affiliations.csv"), log)
-        # repeated rows: identical apart from the unmapped row-number column → duplicates
-        # (loaded once, counted); with other content (affiliations) → rejected
+        # repeated rows: identical to the FIRST row of their id apart from the unmapped
+        # row-number column → duplicates (loaded once, counted); with other content
+        # (affiliations) → rejected, even when identical to an earlier rejected repeat
         import pandas as pd
-        df = pd.read_csv(papers / "arxiv-2023-with-affiliations.csv", dtype=str)
-        exact = int(df.drop(columns=[df.columns[0]]).duplicated().sum())
+        df = pd.read_csv(papers / "arxiv-2023-with-affiliations.csv", dtype=str).drop(
+            columns=["Unnamed: 0"]).fillna("")
+        first = df.groupby("paper_id", sort=False).transform("first")
+        repeat = df["paper_id"].duplicated()
+        same = (df[first.columns] == first).all(axis=1)
+        exact, differ = int((repeat & same).sum()), int((repeat & ~same).sum())
         assert s.documents == 1102 and s.duplicates == exact
-        assert s.rejected == 1102 - 879 - exact == 2
+        assert s.rejected == 1102 - 879 - exact == differ == 4
         assert s.inserted["Paper"] == 879
         s2 = ingest(store, read_google_patents(patents / "google-patents-baseball.csv"), log)
         assert s2.rejected == 0 and s2.inserted["Patent"] == 2664
