@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import InnographError, ReadOnlyQueryError, StoreLockedError
+from ..errors import InnographError, ReadOnlyQueryError, StoreDamagedError, StoreLockedError
 from . import dialect, schema
 from .store import UpsertCount
 
@@ -78,6 +78,8 @@ class KuzuStore:
         if read_only and not Path(self.path).exists():
             raise InnographError(f"no store at {self.path}: load something into it first")
         mb = buffer_pool_mb or int(os.environ.get("INNOGRAPH_BUFFER_POOL_MB", DEFAULT_BUFFER_POOL_MB))
+        if not read_only:
+            _check_before_write(self.path, mb)
         try:
             self._db = kuzu.Database(self.path, buffer_pool_size=mb * 1024 * 1024,
                                      read_only=read_only)
@@ -173,6 +175,27 @@ class KuzuStore:
             if self.read_only and "read" in str(e).lower() and "only" in str(e).lower():
                 raise ReadOnlyQueryError(f"query refused: the store is open read-only ({e})") from e
             raise
+
+    def index_lookup(self, label: str, keys: list[str]) -> dict[str, list[int]]:
+        """key → row offsets that the primary-key index of ``label`` returns (``[]``: not
+        found), one ``MATCH (n:T {key: $k})`` per key: Kùzu 0.11.3 plans that as
+        ``PRIMARY_KEY_SCAN_NODE_TABLE`` (an index lookup), while ``UNWIND $keys`` / ``LOAD
+        FROM`` forms are planned as a hash join over a table scan and never touch the index
+        (measured with EXPLAIN). One prepared statement: ≈ 0.4 ms per key."""
+        import warnings
+
+        key = schema.node(label).key
+        with warnings.catch_warnings():  # prepare() is deprecated in 0.11 but still ~3× faster
+            warnings.simplefilter("ignore", DeprecationWarning)
+            stmt = self._conn.prepare(f"MATCH (n:{label} {{{key}: $k}}) RETURN offset(id(n))")
+        out: dict[str, list[int]] = {}
+        for k in keys:
+            res = self._conn.execute(stmt, {"k": k})
+            offs = []
+            while res.has_next():
+                offs.append(int(res.get_next()[0]))
+            out[k] = offs
+        return out
 
     def close(self) -> None:
         try:
@@ -589,6 +612,31 @@ class KuzuStore:
         self._conn.execute(f"CALL PROJECT_GRAPH('{name}', {{'{table}': 'n.year >= {year}'}}, [])")
         return name
     # --- end vector index (bestmatch helper) ---
+
+
+def _check_before_write(path: str, buffer_pool_mb: int) -> None:
+    """Before a writable open: if the store was left by an unclean stop (a WAL beside it, see
+    ``check.wal_files``), open it read-only (Kùzu replays the WAL in memory, changing no file),
+    run the quick check (``check.check_store(quick=True)``: keys and edges of every table,
+    key lookups of the newest rows) and refuse with ``StoreDamagedError`` naming the repair
+    command when it fails. A clean store (no WAL) is opened without any check."""
+    from . import check
+
+    if not check.wal_files(path):
+        return
+    try:
+        probe = KuzuStore(path, read_only=True, buffer_pool_mb=buffer_pool_mb)
+    except StoreLockedError:
+        return  # a writer holds it (its WAL is live): the writable open reports the lock
+    try:
+        report = check.check_store(probe, quick=True)
+    finally:
+        probe.close()
+    if not report.ok:
+        raise StoreDamagedError(
+            f"store {path} was left by an unclean stop and fails its check: {report.summary()}. "
+            f"Nothing was written. See `innograph check --db {path}`, and rebuild it with "
+            f"`innograph check --db {path} --repair --out NEWDIR`.")
 
 
 def _where(rel_type: str, where: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
