@@ -359,6 +359,7 @@ class RepairReport:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["ok"] = self.ok
+        d["check"] = self.check.as_dict() if self.check is not None else None
         return d
 
 
