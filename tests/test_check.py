@@ -370,3 +370,42 @@ def test_write_after_unclean_stop_runs_the_quick_check_and_refuses_on_damage(tmp
     c = _cli("check", "--db", str(path), "--format", "json")  # read-only
     assert c.returncode == 1 and json.loads(c.stdout)["wal"]["unclean"] is True
     assert _store_files(path) == before  # nothing written, the WAL kept
+
+
+# ------------------------------------------------------------------------- Neo4j
+def test_neo4j_check_statements_find_missing_constraints_and_pass_neo4js_linter():
+    """On Neo4j the check sends only read statements (null / duplicate keys, duplicate edges
+    and ranks, edges between labels the schema does not join, the constraints); each one
+    passes Neo4j's own Cypher front end. Canned answers: every constraint but Figure's
+    present, one edge type with 2 misjoined edges."""
+    from innograph.graph.neo4j_store import CHECK_CONSTRAINTS, Neo4jStore
+
+    from .neo4j_recorder import RecordingDriver
+    from .test_neo4j_path import _lint
+
+    constraints = [{"name": f"c{i}", "type": "NODE_PROPERTY_UNIQUENESS", "entityType": "NODE",
+                    "labelsOrTypes": [s.label], "properties": [s.key]}
+                   for i, s in enumerate(schema.NODES.values()) if s.label != "Figure"]
+
+    def answer(q, p):
+        if q == CHECK_CONSTRAINTS:
+            return constraints
+        if "WHERE NOT ((a:Paper AND b:Patent))" in q:
+            return [{"n": 2}]
+        return [{"n": 0}] if "count(" in q and "WITH" not in q else []
+
+    drv = RecordingDriver(answer)
+    rep = check_store(Neo4jStore(drv))
+    assert {(f.check, f.table, f.count) for f in rep.findings} == {
+        ("constraint_missing", "schema", 1), ("misjoined_edge", "SIMILAR_TO", 2)}
+    assert all(m == "read" for m, _q, _p in drv.sent)
+    statements, seen = [], set()
+    for _m, q, p in drv.sent:
+        if q not in seen:
+            seen.add(q)
+            statements.append({"id": len(statements), "query": q, "parameters": p})
+    problems = [f"{d['message']} in {s['query']}" for s, r in zip(statements, _lint(statements))
+                for d in r["diagnostics"]
+                if d["severity"] == "error" or "not present in the database" in d["message"]]
+    assert not problems, "\n".join(problems)
+    assert any(q.startswith("SHOW CONSTRAINTS") for q in seen) and len(statements) > 40
