@@ -248,6 +248,9 @@ def _print_check(report: Any, fmt: str) -> None:
                       "read the state the WAL replays to")
     elif report.kind == "kuzu":
         console.print("WAL: none (last writer closed the store cleanly)")
+    if wal.get("shadow"):
+        console.print("[yellow]shadow pages present[/yellow]: the writer was killed during a "
+                      "checkpoint")
     print_table([{"name": k, "count": v} for k, v in report.counts.items()], "table",
                 title="counts")
     if report.findings:
@@ -308,8 +311,18 @@ def check_cmd(db: Optional[str] = DbOption,
             console.print(f"{'[green]repaired[/green]' if rep.ok else '[red]repair incomplete[/red]'}"
                           f": use --db {rep.out}")
         raise typer.Exit(0 if rep.ok else 1)
-    with _open(db, read_only=True) as store:
-        report = check_store(store, quick=quick)
+    url = resolve_url(db)
+    if is_neo4j_url(url):
+        with _open(db, read_only=True) as store:
+            report = check_store(store, quick=quick)
+    else:
+        from .graph.check import open_for_check
+
+        try:
+            with open_for_check(url) as (store, note):
+                report = check_store(store, quick=quick, path=url, note=note)
+        except InnographError as e:
+            _fail(e)
     _print_check(report, fmt)
     raise typer.Exit(0 if report.ok else 1)
 

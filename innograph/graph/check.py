@@ -34,10 +34,13 @@ The original is only ever opened read-only.
 from __future__ import annotations
 
 import random
+import shutil
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
 
@@ -93,23 +96,64 @@ class CheckReport:
 
 
 # ------------------------------------------------------------------------------- WAL
-def wal_files(path: str | Path) -> list[Path]:
-    """Write-ahead-log files of the embedded store at ``path`` that are present now.
+LEFTOVER_SUFFIXES = (".wal", ".shadow")
 
-    Kùzu 0.11.3 keeps a store in one file ``<path>`` and its WAL in ``<path>.wal`` beside
-    it, removed by a clean close (measured); ``<path>/*.wal`` covers a store folder."""
+
+def wal_files(path: str | Path) -> list[Path]:
+    """Files a writer that did not close the embedded store at ``path`` left beside it.
+
+    Kùzu 0.11.3 keeps a store in one file ``<path>``, its write-ahead log in ``<path>.wal``
+    and, while a checkpoint runs, the pages being replaced in ``<path>.shadow``; a clean
+    close removes both (measured). ``<path>/*.wal`` covers a store folder."""
     p = Path(path)
-    found = [Path(str(p) + ".wal")]
+    found = [Path(str(p) + sfx) for sfx in LEFTOVER_SUFFIXES]
     if p.is_dir():
         found += sorted(p.glob("*.wal"))
     return [f for f in found if f.is_file()]
 
 
 def wal_state(path: str | Path) -> dict[str, Any]:
-    """``{"unclean": bool, "files": [paths], "bytes": total size}`` of the store's WAL."""
+    """``{"unclean", "files", "bytes", "shadow"}``: whether a WAL or shadow file is left,
+    which, their total size, and whether a checkpoint was interrupted (shadow pages)."""
     files = wal_files(path)
     return {"unclean": bool(files), "files": [str(f) for f in files],
-            "bytes": sum(f.stat().st_size for f in files)}
+            "bytes": sum(f.stat().st_size for f in files),
+            "shadow": any(f.name.endswith(".shadow") for f in files)}
+
+
+@contextmanager
+def open_for_check(path: str | Path, buffer_pool_mb: int | None = None
+                   ) -> Iterator[tuple[Any, str | None]]:
+    """Open the embedded store at ``path`` for reading without changing it: ``(store, note)``.
+
+    Read-only normally (Kùzu replays a WAL in memory). A store whose last writer was killed
+    inside a checkpoint holds shadow pages, which Kùzu 0.11.3 refuses to replay read-only
+    ("Couldn't replay shadow pages under read-only mode"); then its files are copied to a
+    temporary folder and the copy is opened writable (which replays them) and checked, and
+    ``note`` says so. The original files are never opened for writing."""
+    from .kuzu_store import KuzuStore
+
+    tmp: Path | None = None
+    note = None
+    try:
+        store = KuzuStore(path, read_only=True, buffer_pool_mb=buffer_pool_mb)
+    except InnographError as e:
+        if "shadow pages" not in str(e):
+            raise
+        tmp = Path(tempfile.mkdtemp(prefix="innograph-check-"))
+        src = Path(path)
+        for f in [src] + wal_files(src):
+            shutil.copy2(f, tmp / f.name)
+        store = KuzuStore(tmp / src.name, buffer_pool_mb=buffer_pool_mb, check_on_open=False)
+        note = ("an interrupted checkpoint left shadow pages, which Kùzu replays only in a "
+                "writable open: a copy of the store was replayed and checked; the store itself "
+                "is unchanged (the next write replays it)")
+    try:
+        yield store, note
+    finally:
+        store.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --------------------------------------------------------------------- statements
@@ -205,16 +249,19 @@ def lookup_sample(offsets: list[int], newest: int, sample: int, seed: int = 0) -
 
 # ------------------------------------------------------------------------- check
 def check_store(store: Store, quick: bool = False, labels: Iterable[str] | None = None,
-                seed: int = 0) -> CheckReport:
+                seed: int = 0, path: str | Path | None = None,
+                note: str | None = None) -> CheckReport:
     """Run every check that applies to ``store`` (Kùzu or Neo4j) without writing to it.
 
     ``labels``: node labels to check (default all; the relationship checks always run).
     ``quick``: Kùzu key lookups limited to ``QUICK_NEWEST`` newest + ``QUICK_SAMPLE`` random
-    rows per table. Returns the report (``report.ok`` is False when anything is wrong).
+    rows per table. ``path``: the store's own path when ``store`` is a copy of it (``open_for_check``),
+    for the WAL state and the report; ``note`` is added to the report's ``checked`` lines.
+    Returns the report (``report.ok`` is False when anything is wrong).
     """
     t0 = time.perf_counter()
     labels = list(labels) if labels is not None else list(schema.NODES)
-    path = getattr(store, "path", "") or ""
+    path = str(path or getattr(store, "path", "") or "")
     report = CheckReport(store=str(path or getattr(store, "kind", "")), kind=store.kind,
                          mode="quick" if quick else "full", counts={}, wal={}, findings=[],
                          checked=[])
@@ -224,6 +271,8 @@ def check_store(store: Store, quick: bool = False, labels: Iterable[str] | None 
     else:
         report.wal = {"unclean": False, "files": [], "bytes": 0, "note": "not applicable"}
         present = set(schema.NODES) | set(schema.RELS)
+    if note:
+        report.checked.append(note)
     missing_tables = sorted((set(schema.NODES) | set(schema.RELS)) - present)
     if store.kind == "kuzu" and missing_tables:
         report.checked.append(f"tables not in this store (made by an older innograph): "
@@ -388,8 +437,9 @@ def repair_kuzu(src: str | Path, out: str | Path, page: int = REPAIR_PAGE) -> Re
     out_p.mkdir(parents=True, exist_ok=True)
     dst_db = out_p / "innograph.db"
     rep = RepairReport(source=str(src_p), out=str(dst_db), tables={}, lost={}, notes=[])
-    source = KuzuStore(src_p, read_only=True)
-    try:
+    with open_for_check(src_p) as (source, note):
+        if note:
+            rep.notes.append(note)
         dst = KuzuStore(dst_db)
         try:
             dst.ensure_schema()
@@ -407,8 +457,6 @@ def repair_kuzu(src: str | Path, out: str | Path, page: int = REPAIR_PAGE) -> Re
                     _repair_edges(source, dst, rspec, rep, written, present)
         finally:
             dst.close()
-    finally:
-        source.close()
     new = KuzuStore(dst_db, read_only=True)
     try:
         rep.check = check_store(new)

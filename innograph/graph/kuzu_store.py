@@ -72,13 +72,13 @@ class KuzuStore:
     vector_year_filter = True  # vector_query(min_year=…) filters inside the index
 
     def __init__(self, path: str | os.PathLike, read_only: bool = False,
-                 buffer_pool_mb: int | None = None):
+                 buffer_pool_mb: int | None = None, check_on_open: bool = True):
         self.path = str(path)
         self.read_only = read_only
         if read_only and not Path(self.path).exists():
             raise InnographError(f"no store at {self.path}: load something into it first")
         mb = buffer_pool_mb or int(os.environ.get("INNOGRAPH_BUFFER_POOL_MB", DEFAULT_BUFFER_POOL_MB))
-        if not read_only:
+        if not read_only and check_on_open:
             _check_before_write(self.path, mb)
         try:
             self._db = kuzu.Database(self.path, buffer_pool_size=mb * 1024 * 1024,
@@ -90,6 +90,11 @@ class KuzuStore:
                     "readers may share it only while no writer has it open). Wait for the other "
                     "innograph command to finish, or use another --db path."
                 ) from e
+            if read_only and "shadow pages" in str(e):  # see check.open_for_check
+                raise InnographError(
+                    f"store {self.path} was left by a writer killed during a checkpoint (shadow "
+                    "pages, which Kùzu replays only in a writable open): `innograph check` "
+                    f"checks a replayed copy; any write replays it ({e})") from e
             raise
         self._conn = kuzu.Connection(self._db)
         self._tx_depth = 0
@@ -615,8 +620,9 @@ class KuzuStore:
 
 
 def _check_before_write(path: str, buffer_pool_mb: int) -> None:
-    """Before a writable open: if the store was left by an unclean stop (a WAL beside it, see
-    ``check.wal_files``), open it read-only (Kùzu replays the WAL in memory, changing no file),
+    """Before a writable open: if the store was left by an unclean stop (a WAL or shadow file
+    beside it, see ``check.wal_files``), open it read-only (Kùzu replays the WAL in memory,
+    changing no file; shadow pages: a replayed temporary copy, ``check.open_for_check``),
     run the quick check (``check.check_store(quick=True)``: keys and edges of every table,
     key lookups of the newest rows) and refuse with ``StoreDamagedError`` naming the repair
     command when it fails. A clean store (no WAL) is opened without any check."""
@@ -625,13 +631,10 @@ def _check_before_write(path: str, buffer_pool_mb: int) -> None:
     if not check.wal_files(path):
         return
     try:
-        probe = KuzuStore(path, read_only=True, buffer_pool_mb=buffer_pool_mb)
+        with check.open_for_check(path, buffer_pool_mb) as (probe, note):
+            report = check.check_store(probe, quick=True, path=path, note=note)
     except StoreLockedError:
         return  # a writer holds it (its WAL is live): the writable open reports the lock
-    try:
-        report = check.check_store(probe, quick=True)
-    finally:
-        probe.close()
     if not report.ok:
         raise StoreDamagedError(
             f"store {path} was left by an unclean stop and fails its check: {report.summary()}. "
