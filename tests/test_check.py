@@ -2,18 +2,21 @@
 
 Each damage is produced on a real embedded store, never simulated in the store:
 
-- duplicate edges (two raw ``CREATE`` of one HAS_KEYWORD edge, two computed SIMILAR_TO
-  edges sharing a rank): found by ``check``, removed by ``--repair``;
+- duplicate edges (raw ``CREATE`` copies of HAS_KEYWORD edges, two computed SIMILAR_TO
+  edges sharing a rank): found by ``check``; ``--repair`` removes the copies;
 - a node COPY failing on a duplicate primary key (Kùzu 0.11.3): the key-index damage it once
   caused is NOT reproduced here (4-row and 5 000-row tables, short and long keys, inside and
   outside transactions, with and without a reopen); ``check`` reports the store clean, which a
   full lookup of every key confirms independently;
-- a rolled-back relationship COPY: every edge of the table's (from, to) pair goes, the store stays consistent
-  (check reports it clean with the count at 0), and a rerun of the load restores the graph;
+- a rolled-back relationship COPY: every edge of the table's (from, to) pair goes, the
+  store stays consistent (check reports it clean, the count down), and a rerun of the load
+  restores the graph;
 - a SIGKILLed ``innograph load``: the store left behind has a WAL; check reports it, and
   the rerun (which runs the quick check before writing) converges to a clean load's graph;
 - a WAL left by a killed writer whose last statements made duplicate edges: a write refuses
-  with the repair command and touches no file.
+  with the repair command and touches no file;
+- a kill inside a checkpoint (shadow pages, refused by read-only opens): check replays a
+  copy, the rerun converges.
 """
 
 from __future__ import annotations

@@ -255,8 +255,8 @@ def check_store(store: Store, quick: bool = False, labels: Iterable[str] | None 
 
     ``labels``: node labels to check (default all; the relationship checks always run).
     ``quick``: Kùzu key lookups limited to ``QUICK_NEWEST`` newest + ``QUICK_SAMPLE`` random
-    rows per table. ``path``: the store's own path when ``store`` is a copy of it (``open_for_check``),
-    for the WAL state and the report; ``note`` is added to the report's ``checked`` lines.
+    rows per table. ``path``: the store's own path when ``store`` is a copy of it
+    (``open_for_check``), for the WAL state and the report; ``note`` is added to the report's ``checked`` lines.
     Returns the report (``report.ok`` is False when anything is wrong).
     """
     t0 = time.perf_counter()
