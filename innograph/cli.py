@@ -274,11 +274,8 @@ def check_cmd(db: Optional[str] = DbOption,
               out_dir: Optional[Path] = typer.Option(None, "--out", help="New folder for "
                                                      "--repair (must not exist or be empty)")
               ) -> None:
-    """Verify a store without changing it; exit 1 when anything is wrong.
-
-    Keys found by lookup equal keys found by a scan, edge endpoints exist, no duplicate
-    edges, counts, WAL state. --repair --out NEWDIR rebuilds a damaged embedded store into
-    NEWDIR/innograph.db and never touches the original.
+    """Verify a store without changing it (keys, edges, duplicates, counts, WAL); exit 1
+    when anything is wrong. --repair --out NEWDIR rebuilds a damaged embedded store there.
 
     Example: innograph check --db ./innograph.db
     """
