@@ -46,12 +46,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
 
-from innograph.graph.check import check_store  # noqa: E402
+from innograph.graph.check import check_store, open_for_check  # noqa: E402
 from innograph.graph.fingerprint import fingerprint  # noqa: E402
-from innograph.graph.kuzu_store import KuzuStore  # noqa: E402
 
 STORE = "g.db"
 JOBS = ("load", "keywords", "match", "rule", "novelty")
+RESUMES = {"keywords", "rule"}  # jobs whose rerun skips the documents a killed run finished
 
 # argv: store path, job, work folder. "start" is printed once imports are done.
 JOB_SCRIPT = textwrap.dedent("""
@@ -122,21 +122,16 @@ def _run(job: str, work: Path, csv: Path, batch: int) -> tuple[int, float, str]:
 
 
 def _state(work: Path) -> tuple[str, object]:
-    s = KuzuStore(work / STORE, read_only=True)
-    try:
-        return fingerprint(s), check_store(s)
-    finally:
-        s.close()
+    """Fingerprint and check of the store in ``work``, opened without changing it."""
+    with open_for_check(work / STORE) as (s, note):
+        return fingerprint(s), check_store(s, path=work / STORE, note=note)
 
 
 def _check(work: Path) -> object | None:
     if not (work / STORE).exists():
         return None
-    s = KuzuStore(work / STORE, read_only=True)
-    try:
-        return check_store(s)
-    finally:
-        s.close()
+    with open_for_check(work / STORE) as (s, note):
+        return check_store(s, path=work / STORE, note=note)
 
 
 def make_bases(root: Path, docs: int) -> dict[str, Path]:
@@ -197,6 +192,8 @@ def cycle(seed: int, jobs: tuple[str, ...], bases: dict[str, Path], refs: dict[s
         _started(p, job, work)
         delay = rng.uniform(0.0, 1.0) * left
         time.sleep(delay)
+        if job in RESUMES:  # a rerun skips finished work: aim later kills at what is left
+            left = max(left - delay, 0.1 * ref["duration"])
         running = p.poll() is None
         p.send_signal(signal.SIGKILL)
         p.wait()
@@ -204,6 +201,7 @@ def cycle(seed: int, jobs: tuple[str, ...], bases: dict[str, Path], refs: dict[s
         rep = _check(work)
         wal = bool(rep and rep.wal["unclean"])
         rec["kills"].append({"delay": round(delay, 2), "running": running, "wal": wal,
+                             "shadow": bool(rep and rep.wal["shadow"]),
                              "check_ok": None if rep is None else rep.ok})
         if rep is not None and not rep.ok:
             rec["failures"].append("check_after_kill")
@@ -226,13 +224,19 @@ def cycle(seed: int, jobs: tuple[str, ...], bases: dict[str, Path], refs: dict[s
     return rec
 
 
+def _kill_tag(k: dict) -> str:
+    where = "shadow" if k["shadow"] else "wal" if k["wal"] else "-"
+    return f"{k['delay']}s/{'run' if k['running'] else 'done'}/{where}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cycles", type=int, default=200)
     ap.add_argument("--max-seconds", type=float, default=900.0,
                     help="stop starting cycles after this many seconds (setup included)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the first cycle (cycle i: seed+i)")
-    ap.add_argument("--jobs", default=",".join(JOBS), help="comma-separated subset of " + ",".join(JOBS))
+    ap.add_argument("--jobs", default=",".join(JOBS),
+                    help="comma-separated subset of " + ",".join(JOBS))
     ap.add_argument("--docs", type=int, default=800, help="papers (and patents) of the corpus")
     ap.add_argument("--batch", type=int, default=100, help="records per load write")
     ap.add_argument("--kills", type=int, default=3, help="at most this many kills per cycle")
@@ -274,7 +278,7 @@ def main() -> None:
         records.append(rec)
         status = "ok" if not rec["failures"] else "FAIL " + ",".join(rec["failures"])
         print(f"cycle {i + 1} seed {rec['seed']} {rec['job']}: kills "
-              f"{[(k['delay'], 'run' if k['running'] else 'done', 'wal' if k['wal'] else '-') for k in rec['kills']]}"
+              f"{[_kill_tag(k) for k in rec['kills']]}"
               f" → {status}", flush=True)
         for d in rec["details"]:
             print(f"    {d}", flush=True)
@@ -283,9 +287,11 @@ def main() -> None:
     fails = Counter(f for r in records for f in r["failures"])
     per_job = Counter(r["job"] for r in records)
     print("\n== summary ==")
-    print(f"cycles {len(records)} in {time.perf_counter() - t_start:.0f} s; per job {dict(per_job)}")
+    print(f"cycles {len(records)} in {time.perf_counter() - t_start:.0f} s; "
+          f"per job {dict(per_job)}")
     print(f"kills {len(kills)}: landed in a running job {sum(k['running'] for k in kills)}, "
-          f"left a WAL {sum(k['wal'] for k in kills)}")
+          f"left a WAL {sum(k['wal'] for k in kills)}, inside a checkpoint (shadow pages) "
+          f"{sum(k['shadow'] for k in kills)}")
     print(f"failures by kind: {dict(fails) or 'none'}")
     for r in records:
         if r["failures"]:
