@@ -380,6 +380,96 @@ def stats(db: Optional[str] = DbOption,
     print_table([{"name": k, "count": v} for k, v in s.items()], fmt)
 
 
+# ------------------------------------------------------------------------ check
+def _print_check(report: Any, fmt: str) -> None:
+    if fmt == "json":
+        out.print_json(json.dumps(report.as_dict(), default=str))
+        return
+    wal = report.wal
+    console.print(f"store {report.store} ({report.kind}, {report.mode} check, "
+                  f"{report.seconds:.1f}s)")
+    if wal.get("unclean"):
+        console.print(f"[yellow]WAL present[/yellow] ({wal['bytes']} bytes: {', '.join(wal['files'])}): "
+                      "the last writer did not close the store (killed or crashed); this check "
+                      "read the state the WAL replays to")
+    elif report.kind == "kuzu":
+        console.print("WAL: none (last writer closed the store cleanly)")
+    if wal.get("shadow"):
+        console.print("[yellow]shadow pages present[/yellow]: the writer was killed during a "
+                      "checkpoint")
+    print_table([{"name": k, "count": v} for k, v in report.counts.items()], "table",
+                title="counts")
+    if report.findings:
+        print_table([{"check": f.check, "table": f.table, "count": f.count, "detail": f.detail,
+                      "samples": ", ".join(f.samples)} for f in report.findings], "table",
+                    title="PROBLEMS")
+        console.print(f"[red]{len(report.findings)} problem(s)[/red]: rebuild with "
+                      f"innograph check --db {report.store} --repair --out NEWDIR")
+    else:
+        console.print(f"[green]ok[/green]: {len(report.checked)} checks passed")
+
+
+@app.command("check")
+def check_cmd(db: Optional[str] = DbOption,
+              fmt: str = typer.Option("table", "--format", help="table | json"),
+              quick: bool = typer.Option(False, "--quick", help="Key lookups of the newest and "
+                                         "a sample of rows only (the check writes run after "
+                                         "an unclean stop)"),
+              repair: bool = typer.Option(False, "--repair", help="Rebuild the store into "
+                                          "--out from what a scan can read (embedded store)"),
+              out_dir: Optional[Path] = typer.Option(None, "--out", help="New folder for "
+                                                     "--repair (must not exist or be empty)")
+              ) -> None:
+    """Verify a store without changing it (keys, edges, duplicates, counts, WAL); exit 1
+    when anything is wrong. --repair --out NEWDIR rebuilds a damaged embedded store there.
+
+    Example: innograph check --db ./innograph.db
+    """
+    from .graph.check import check_store, repair_kuzu
+    from .graph.store import is_neo4j_url, resolve_url
+
+    if repair:
+        url = resolve_url(db)
+        if out_dir is None:
+            _fail(InnographError("--repair needs --out NEWDIR"))
+        if is_neo4j_url(url):
+            _fail(InnographError("--repair rebuilds embedded stores only"))
+        try:
+            rep = repair_kuzu(url, out_dir)
+        except InnographError as e:
+            _fail(e)
+        if fmt == "json":
+            out.print_json(json.dumps(rep.as_dict(), default=str))
+        else:
+            print_table([{"table": k, "read": v["read"], "written": v["written"],
+                          "dropped": ", ".join(f"{r} {n}" for r, n in v["dropped"].items())}
+                         for k, v in rep.tables.items()], "table", title=f"repair → {rep.out}")
+            for n in rep.notes:
+                console.print(f"note: {n}")
+            if rep.lost:
+                console.print("[red]not recovered[/red]: " + "; ".join(
+                    f"{k} {v}" for k, v in rep.lost.items()))
+            if rep.check is not None:
+                console.print(f"new store check: {'ok' if rep.check.ok else rep.check.summary()}")
+            console.print(f"{'[green]repaired[/green]' if rep.ok else '[red]repair incomplete[/red]'}"
+                          f": use --db {rep.out}")
+        raise typer.Exit(0 if rep.ok else 1)
+    url = resolve_url(db)
+    if is_neo4j_url(url):
+        with _open(db, read_only=True) as store:
+            report = check_store(store, quick=quick)
+    else:
+        from .graph.check import open_for_check
+
+        try:
+            with open_for_check(url) as (store, note):
+                report = check_store(store, quick=quick, path=url, note=note)
+        except InnographError as e:
+            _fail(e)
+    _print_check(report, fmt)
+    raise typer.Exit(0 if report.ok else 1)
+
+
 @app.command("query")
 def query(name: Optional[str] = typer.Argument(None, help="Query name (see --list)"),
           param: list[str] = typer.Option([], "--param", "-p", help="k=v, repeatable"),

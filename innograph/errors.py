@@ -35,3 +35,7 @@ class ModelMissingError(InnographError):
 
 class ReadOnlyQueryError(InnographError):
     """A query sent through the read-only path tried to write."""
+
+
+class StoreDamagedError(InnographError):
+    """The embedded store fails its integrity check (``innograph check``); nothing was written."""

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import InnographError, ReadOnlyQueryError, StoreLockedError
+from ..errors import InnographError, ReadOnlyQueryError, StoreDamagedError, StoreLockedError
 from . import dialect, schema
 from .store import UpsertCount
 
@@ -120,11 +120,13 @@ class KuzuStore:
     vector_year_filter = True  # vector_query(min_year=…) filters inside the index
 
     def __init__(self, path: str | os.PathLike, read_only: bool = False,
-                 buffer_pool_mb: int | None = None):
+                 buffer_pool_mb: int | None = None, check_on_open: bool = True):
         self.path = str(path)
         self.read_only = read_only
         check_store_path(self.path, read_only=read_only)
         mb = buffer_pool_mb or int(os.environ.get("INNOGRAPH_BUFFER_POOL_MB", DEFAULT_BUFFER_POOL_MB))
+        if not read_only and check_on_open:
+            _check_before_write(self.path, mb)
         try:
             self._db = kuzu.Database(self.path, buffer_pool_size=mb * 1024 * 1024,
                                      read_only=read_only)
@@ -135,6 +137,11 @@ class KuzuStore:
                     "readers may share it only while no writer has it open). Wait for the other "
                     "innograph command to finish, or use another --db path."
                 ) from e
+            if read_only and "shadow pages" in str(e):  # see check.open_for_check
+                raise InnographError(
+                    f"store {self.path} was left by a writer killed during a checkpoint (shadow "
+                    "pages, which Kùzu replays only in a writable open): `innograph check` "
+                    f"checks a replayed copy; any write replays it ({e})") from e
             raise InnographError(f"cannot open the store --db {self.path}: {e}") from e
         self._conn = kuzu.Connection(self._db)
         self._tx_depth = 0
@@ -229,6 +236,27 @@ class KuzuStore:
             if self.read_only and "read" in str(e).lower() and "only" in str(e).lower():
                 raise ReadOnlyQueryError(f"query refused: the store is open read-only ({e})") from e
             raise
+
+    def index_lookup(self, label: str, keys: list[str]) -> dict[str, list[int]]:
+        """key → row offsets that the primary-key index of ``label`` returns (``[]``: not
+        found), one ``MATCH (n:T {key: $k})`` per key: Kùzu 0.11.3 plans that as
+        ``PRIMARY_KEY_SCAN_NODE_TABLE`` (an index lookup), while ``UNWIND $keys`` / ``LOAD
+        FROM`` forms are planned as a hash join over a table scan and never touch the index
+        (measured with EXPLAIN). One prepared statement: ≈ 0.4 ms per key."""
+        import warnings
+
+        key = schema.node(label).key
+        with warnings.catch_warnings():  # prepare() is deprecated in 0.11 but still ~3× faster
+            warnings.simplefilter("ignore", DeprecationWarning)
+            stmt = self._conn.prepare(f"MATCH (n:{label} {{{key}: $k}}) RETURN offset(id(n))")
+        out: dict[str, list[int]] = {}
+        for k in keys:
+            res = self._conn.execute(stmt, {"k": k})
+            offs = []
+            while res.has_next():
+                offs.append(int(res.get_next()[0]))
+            out[k] = offs
+        return out
 
     def close(self) -> None:
         try:
@@ -645,6 +673,29 @@ class KuzuStore:
         self._conn.execute(f"CALL PROJECT_GRAPH('{name}', {{'{table}': 'n.year >= {year}'}}, [])")
         return name
     # --- end vector index (bestmatch helper) ---
+
+
+def _check_before_write(path: str, buffer_pool_mb: int) -> None:
+    """Before a writable open: if the store was left by an unclean stop (a WAL or shadow file
+    beside it, see ``check.wal_files``), open it read-only (Kùzu replays the WAL in memory,
+    changing no file; shadow pages: a replayed temporary copy, ``check.open_for_check``),
+    run the quick check (``check.check_store(quick=True)``: keys and edges of every table,
+    key lookups of the newest rows) and refuse with ``StoreDamagedError`` naming the repair
+    command when it fails. A clean store (no WAL) is opened without any check."""
+    from . import check
+
+    if not check.wal_files(path):
+        return
+    try:
+        with check.open_for_check(path, buffer_pool_mb) as (probe, note):
+            report = check.check_store(probe, quick=True, path=path, note=note)
+    except StoreLockedError:
+        return  # a writer holds it (its WAL is live): the writable open reports the lock
+    if not report.ok:
+        raise StoreDamagedError(
+            f"store {path} was left by an unclean stop and fails its check: {report.summary()}. "
+            f"Nothing was written. See `innograph check --db {path}`, and rebuild it with "
+            f"`innograph check --db {path} --repair --out NEWDIR`.")
 
 
 def _where(rel_type: str, where: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:

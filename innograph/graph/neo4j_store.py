@@ -395,3 +395,33 @@ class Neo4jStore:
         close: Callable[[], None] | None = getattr(self.driver, "close", None)
         if close:
             close()
+
+
+# ------------------------------------------------------------ integrity check (issue 17)
+# Statements ``graph.check`` runs on Neo4j besides the portable ones it builds itself (null
+# and duplicate keys, duplicate edges): the constraints present, and edges joining labels the
+# schema does not join. Relationships cannot dangle in Neo4j, so "orphan-free" means every
+# edge joins a (from, to) pair of its RelSpec.
+CHECK_CONSTRAINTS = ("SHOW CONSTRAINTS YIELD name, type, entityType, labelsOrTypes, properties "
+                     "RETURN name, type, entityType, labelsOrTypes, properties")
+
+
+def unique_constraint_present(rows: list[dict[str, Any]], label: str, key: str) -> bool:
+    """Whether ``SHOW CONSTRAINTS`` rows hold a node uniqueness (or node key) constraint on
+    exactly ``label.key`` (type ``UNIQUENESS`` in Neo4j 5.0–5.6, ``NODE_PROPERTY_UNIQUENESS``
+    later, ``NODE_KEY`` also implies it)."""
+    for r in rows:
+        kind = str(r.get("type") or "")
+        if (r.get("entityType", "NODE") == "NODE"
+                and kind in ("UNIQUENESS", "NODE_PROPERTY_UNIQUENESS", "NODE_KEY")
+                and list(r.get("labelsOrTypes") or []) == [label]
+                and list(r.get("properties") or []) == [key]):
+            return True
+    return False
+
+
+def check_misjoined_edges(rel_type: str) -> str:
+    """Count of ``rel_type`` edges whose ends are not a (from, to) pair of the schema."""
+    spec = schema.rel(rel_type)
+    allowed = " OR ".join(f"(a:{x} AND b:{y})" for x, y in spec.pairs)
+    return f"MATCH (a)-[e:{rel_type}]->(b) WHERE NOT ({allowed}) RETURN count(e) AS n"
