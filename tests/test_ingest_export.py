@@ -191,6 +191,19 @@ def test_load_killed_midway_reruns_to_identical_graph(tmp_path):
             p.wait()
         r = subprocess.run([sys.executable, "-c", KILL_SCRIPT, path], capture_output=True,
                            text=True)
+        if r.returncode != 0 and "innograph check --repair" in r.stderr:
+            # the documented recovery path (README "Known limits"): Kùzu 0.11.3 rarely leaves
+            # a key in the index without its row after a SIGKILL; the rerun refuses with the
+            # repair command, and repair + rerun must give the same graph as a clean load
+            print(f"attempt {attempt}: rerun refused ({r.stderr.strip().splitlines()[-1]}); "
+                  "repairing")
+            repaired = tmp_path / f"repaired{attempt}"
+            subprocess.run([sys.executable, "-m", "innograph.cli", "check", "--repair",
+                            "--db", path, "--out", str(repaired)], check=True,
+                           capture_output=True)
+            path = str(repaired / "innograph.db")
+            r = subprocess.run([sys.executable, "-c", KILL_SCRIPT, path], capture_output=True,
+                               text=True)
         assert r.returncode == 0, r.stderr[-3000:]
         s = open_store(path)
         try:

@@ -337,8 +337,11 @@ class KuzuStore:
                 raise
             raise InnographError(
                 f"{spec.label}: the store's primary-key index missed a stored key ({e}). "
-                "Kùzu 0.11.3 damages a table's key index when a COPY fails this way: rebuild "
-                "the store from its inputs (innograph load … into a new --db)") from e
+                "The key index holds a key whose row a scan does not list (seen, rarely, "
+                "after a SIGKILL during a load; Kùzu 0.11.3). Rebuild the store from what "
+                f"it holds: innograph check --repair --db {self.path} --out NEWDIR, then "
+                "rerun this command with --db NEWDIR/innograph.db (or load the inputs into a "
+                "new --db)") from e
         return rows
 
     def _update_nodes(self, spec: schema.NodeSpec, rows: pa.Table, props: list[str],
