@@ -351,6 +351,42 @@ class KuzuStore:
             count.inserted = new.num_rows
         return count
 
+    def edge_keys(self, rel_type: str, from_label: str, to_label: str,
+                  keys: pa.Table) -> pa.Table:
+        """The stored ``rel_type`` edges among ``keys`` (columns src, dst and the
+        relationship's key properties): a table with the same columns, one row per stored
+        edge found (for arrow anti-joins by bulk loaders)."""
+        spec = schema.rel(rel_type)
+        kp = list(spec.key_props)
+        fk, tk = schema.node(from_label).key, schema.node(to_label).key
+        t0 = conform(keys, [("src", "STRING"), ("dst", "STRING")]
+                     + [(p, "STRING") for p in kp]).rename_columns(
+            ["s", "d"] + [f"q{i}" for i in range(len(kp))])
+        where = " AND ".join(f"(e.{p} = q{i} OR (e.{p} IS NULL AND q{i} IS NULL))"
+                             for i, p in enumerate(kp)) or "true"
+        res = self._conn.execute(
+            f"LOAD FROM t0 MATCH (a:{from_label} {{{fk}: s}})-[e:{rel_type}]->"
+            f"(b:{to_label} {{{tk}: d}}) WHERE {where} RETURN DISTINCT s, d"
+            + "".join(f", q{i}" for i in range(len(kp)))).get_as_arrow()
+        return res.rename_columns(["src", "dst", *kp])
+
+    def copy_edges(self, rel_type: str, from_label: str, to_label: str,
+                   table: pa.Table) -> int:
+        """Write ``table`` (src, dst, props) as new edges, no diff (the caller diffed them:
+        ``edge_keys``): one ``COPY`` (inside ``transaction()``: ``LOAD FROM … CREATE``).
+        Returns the number of rows written."""
+        spec = schema.rel(rel_type)
+        if (from_label, to_label) not in spec.pairs:
+            raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+        if table.num_rows == 0:
+            return 0
+        t0 = conform(table, [("src", "STRING"), ("dst", "STRING")] + self._columns(rel_type))
+        if self._tx_depth:
+            self._create_edges(spec, from_label, to_label, t0)
+        else:
+            self._conn.execute(f"COPY {rel_type} FROM t0 (from='{from_label}', to='{to_label}')")
+        return table.num_rows
+
     def _create_edges(self, spec: schema.RelSpec, from_label: str, to_label: str,
                       rows: pa.Table) -> None:
         """Edges through ``LOAD FROM … MATCH … CREATE`` (inside ``transaction()``: a rolled-
