@@ -129,9 +129,9 @@ def _one_line_records(path: Path) -> bool:
                     return False
                 if not inside.all():  # a \r ending the chunk: let the row reader decide
                     return False
-            q = np.cumsum(a == 34, dtype=np.int64)
+            qpos = np.flatnonzero(a == 34)
             if nl.size:
-                if np.any((q[nl] + carry_quotes) % 2):
+                if np.any((np.searchsorted(qpos, nl) + carry_quotes) % 2):
                     return False
                 starts = np.concatenate([[last_nl - offset], nl[:-1]])
                 lengths = nl - starts - 1  # bytes between newlines (\r included)
@@ -140,7 +140,7 @@ def _one_line_records(path: Path) -> bool:
                 if np.any(content <= 0) or np.any(lengths > MAX_LINE_BYTES):
                     return False
                 last_nl = offset + int(nl[-1])
-            carry_quotes += int(q[-1])
+            carry_quotes += int(qpos.size)
             offset += len(chunk)
     return carry_quotes % 2 == 0 and offset - last_nl - 1 <= MAX_LINE_BYTES
 
@@ -442,7 +442,7 @@ class _Load:
             doi = _text(ft["Doi"])
             key, arxiv = self._paper_keys(doi, given)
         else:
-            pkeys = pa.array([keys[i] for i in k_idx[fast_rows]], pa.string())
+            pkeys = pa.array(keys, pa.string()).take(pa.array(k_idx[fast_rows]))
             digits = pc.match_substring_regex(given, r"^[0-9]+$")
             fallback = pc.if_else(digits, pc.binary_join_element_wise(
                 deep.PATENT_SOURCE + ":", given, ""), given)
@@ -575,8 +575,13 @@ class _Load:
                 self.summary.inserted[lab] += c.inserted
                 self.summary.updated[lab] += c.updated
         for (rel, a, bb), tabs in edges.items():
-            t = _first(tabs, ["src", "dst", *schema.rel(rel).key_props])
-            self.summary.inserted[rel] += copy_new_edges(self.store, rel, a, bb, t)
+            t = pa.concat_tables(tabs, promote_options="default")
+            if len(tabs) > 1:
+                t = t.take(pa.array(np.argsort(t.column("__line").to_numpy(), kind="stable")))
+            # the plain rows' keyword edges are unique already
+            unique = len(tabs) == 1 and rel == schema.HAS_KEYWORD and fast is not None
+            self.summary.inserted[rel] += copy_new_edges(self.store, rel, a, bb,
+                                                         t.drop(["__line"]), unique=unique)
 
     def _meet_arxiv(self, kind: str, docs: pa.Table) -> pa.Table:
         """``ingest._meet_arxiv``: a paper carrying an arXiv id takes the key of the paper
@@ -650,32 +655,36 @@ class _Load:
         """Node and edge rows of the plain rows that were kept (by their line)."""
         kept = pc.is_in(pa.array(fast.lines), docs.column("__line")).to_numpy(
             zero_copy_only=False)
-        key_by_line = dict(zip(docs.column("__line").to_pylist(), docs.column("id").to_pylist()))
-        keys = np.array([key_by_line.get(int(x)) for x in fast.lines], dtype=object)
+        # the key of each plain row (after re-keying; null for rows dropped as duplicates)
+        pos = pc.index_in(pa.array(fast.lines), docs.column("__line"))
+        key_arr = docs.column("id").combine_chunks().take(pos)
+        keys = _Keys(key_arr)
         lines = fast.lines
         # keywords: normalised once per distinct phrase; first spelling's position = rank
         if len(fast.items):
-            trimmed = pc.utf8_trim(fast.items, " ")
-            norm_vals, n_idx = _distinct(trimmed, normalize_keyword)
-            norm = np.asarray(norm_vals, dtype=object)[n_idx]
+            norm_vals, n_idx = _distinct(fast.items, normalize_keyword)
+            code_of: dict[str, int] = {}
+            codes = np.array([-1 if v is None else code_of.setdefault(v, len(code_of))
+                              for v in norm_vals], np.int64)
+            vocab = pa.array(list(code_of), pa.string())
+            code = codes[n_idx] if len(n_idx) else np.zeros(0, np.int64)
             par = fast.parents
-            ok = kept[par] & np.array([x is not None for x in norm])
-            par, norm = par[ok], norm[ok]
-            t = pa.table({"p": pa.array(par), "k": pa.array(norm.tolist(), pa.string()),
-                          "__i": pa.array(np.arange(len(par)))})
-            firsts = np.sort(t.group_by(["p", "k"], use_threads=False).aggregate(
-                [("__i", "min")]).column("__i_min").to_numpy())
-            par, norm = par[firsts], norm[firsts]
+            ok = kept[par] & (code >= 0)
+            par, code = par[ok], code[ok]
+            # first mention of each (document, keyword): order of the items kept
+            _, firsts = np.unique(par * (len(code_of) + 1) + code, return_index=True)
+            firsts.sort()
+            par, code = par[firsts], code[firsts]
             starts = np.searchsorted(par, par, side="left")
             rank = np.arange(len(par)) - starts + 1
             nodes.setdefault(schema.KEYWORD, []).append(pa.table({
-                "name": pa.array(norm.tolist(), pa.string()),
-                "__line": pa.array(lines[par])}))
+                "name": vocab.take(pa.array(np.unique(code))),
+                "__line": pa.array(np.zeros(len(np.unique(code)), np.int64))}))
+            dst = vocab.take(pa.array(code))
             edges.setdefault((schema.HAS_KEYWORD, label, schema.KEYWORD), []).append(pa.table({
-                "src": pa.array(keys[par].tolist(), pa.string()),
-                "dst": pa.array(norm.tolist(), pa.string()),
+                "src": keys[par], "dst": dst,
                 "score": pa.nulls(len(par), pa.float64()),
-                "source": pa.array([schema.SOURCE_INPUT] * len(par), pa.string()),
+                "source": pa.array(np.full(len(par), schema.SOURCE_INPUT, object), pa.string()),
                 "rank": pa.array(rank, pa.int64()), "__line": pa.array(lines[par])}))
         rows = np.flatnonzero(kept)
         if kind == "paper":
@@ -688,7 +697,7 @@ class _Load:
                     "__line": pa.array(lines[r])}))
                 edges.setdefault((schema.AUTHORED, schema.AUTHOR, schema.PAPER), []).append(
                     pa.table({"src": pa.array(pid, pa.string()),
-                              "dst": pa.array(keys[r].tolist(), pa.string()),
+                              "dst": keys[r],
                               "position": pa.array(pos, pa.int64()),
                               "__line": pa.array(lines[r])}))
             res, idx = fast.extra["insts"]
@@ -700,7 +709,7 @@ class _Load:
                     "region": pa.nulls(len(r), pa.string()), "__line": pa.array(lines[r])}))
                 edges.setdefault((schema.AFFILIATED_WITH, schema.PAPER, schema.INSTITUTION),
                                  []).append(pa.table({
-                                     "src": pa.array(keys[r].tolist(), pa.string()),
+                                     "src": keys[r],
                                      "dst": pa.array(iid, pa.string()),
                                      "__line": pa.array(lines[r])}))
             res, idx = fast.extra["venues"]
@@ -710,7 +719,7 @@ class _Load:
                 nodes.setdefault(schema.VENUE, []).append(pa.table({
                     "name": pa.array(vname, pa.string()), "__line": pa.array(lines[r])}))
                 edges.setdefault((schema.PUBLISHED_IN, schema.PAPER, schema.VENUE), []).append(
-                    pa.table({"src": pa.array(keys[r].tolist(), pa.string()),
+                    pa.table({"src": keys[r],
                               "dst": pa.array(vname, pa.string()),
                               "__line": pa.array(lines[r])}))
         else:
@@ -733,7 +742,7 @@ class _Load:
                     "scheme": pa.array([schema.SCHEME_IPC] * len(cg), pa.string()),
                     "__line": pa.array(lines[rg])}))
                 edges.setdefault((schema.CLASSIFIED_AS, schema.PATENT, schema.IPC), []).append(
-                    pa.table({"src": pa.array(keys[rg].tolist(), pa.string()),
+                    pa.table({"src": keys[rg],
                               "dst": pa.array(cg, pa.string()),
                               "__line": pa.array(lines[rg])}))
 
@@ -848,6 +857,16 @@ class _Load:
                          "model": pa.nulls(n, pa.string())})
         self.summary.inserted[schema.SIMILAR_TO] += copy_new_edges(
             self.store, schema.SIMILAR_TO, schema.PAPER, schema.PATENT, rows)
+
+
+class _Keys:
+    """Document keys by position (arrow), indexed with numpy arrays."""
+
+    def __init__(self, arr: pa.Array) -> None:
+        self.arr = arr
+
+    def __getitem__(self, idx: np.ndarray) -> pa.Array:
+        return self.arr.take(pa.array(np.asarray(idx, np.int64)))
 
 
 @dataclass
@@ -975,7 +994,8 @@ def _keywords_given(items: pa.Array, parents: np.ndarray, m: int) -> pa.Array:
 
 
 # ------------------------------------------------------------------- edge writes
-def copy_new_edges(store: Store, rel: str, a: str, b: str, table: pa.Table) -> int:
+def copy_new_edges(store: Store, rel: str, a: str, b: str, table: pa.Table,
+                   unique: bool = False) -> int:
     """Write the edges of ``table`` (src, dst, props; first row of each edge key kept) that
     are not stored yet; returns how many.
 
@@ -991,7 +1011,9 @@ def copy_new_edges(store: Store, rel: str, a: str, b: str, table: pa.Table) -> i
     for p in kp:
         if p not in table.column_names:
             table = table.append_column(p, pa.nulls(table.num_rows, pa.string()))
-    table = _first([table.append_column("__line", pa.array(np.arange(table.num_rows)))], cols)
+    if not unique:  # ``unique``: the caller knows each edge key occurs once
+        table = _first([table.append_column("__line", pa.array(np.arange(table.num_rows)))],
+                       cols)
     if _has_edges(store, rel, a, b):
         stored = store.edge_keys(rel, a, b, table.select(cols))  # type: ignore[attr-defined]
         if stored.num_rows:
