@@ -448,7 +448,7 @@ class _Load:
                 deep.PATENT_SOURCE + ":", given, ""), given)
             key = pc.if_else(pc.is_null(pkeys), fallback, pkeys)
             arxiv = None
-        items, parents = _keyword_items(ft["Keywords"], is_json, is_py, fast_rows)
+        items, parents = _keyword_items(cols["Keywords"], is_json, is_py, fast_rows)
         kw_given = _keywords_given(items, parents, m)
         year_f = year.take(pa.array(fast_rows))
         doc: dict[str, Any] = {
