@@ -236,6 +236,17 @@ class KuzuStore:
                                                fill_only=not overwrite)
         return count
 
+    def copy_nodes(self, label: str, table: pa.Table) -> int:
+        """COPY ``table`` as new ``label`` nodes, no diff: the caller checked the keys are
+        not stored (``existing_keys``) and occur once. Returns the number written."""
+        spec = schema.node(label)
+        if table.num_rows == 0:
+            return 0
+        unknown = set(table.column_names) - set(spec.columns)
+        if unknown:
+            raise KeyError(f"{label} has no properties {sorted(unknown)}")
+        return self._copy_nodes(spec, table).num_rows
+
     def _copy_nodes(self, spec: schema.NodeSpec, rows: pa.Table) -> pa.Table:
         """COPY ``rows`` (keys checked new by primary-key lookup); returns them.
 

@@ -312,6 +312,7 @@ class _Load:
         self.seen: dict[str, list[pa.Table]] = {schema.PAPER: [], schema.PATENT: []}
         self.by_source: dict[str, list[pa.Table]] = {schema.PAPER: [], schema.PATENT: []}
         self.arxiv_keys: dict[str, str] = {}
+        self.files: list[str] = []
 
     def reject(self, r: Reject) -> None:
         self.rejects.add(r)
@@ -556,18 +557,26 @@ class _Load:
                     edges.setdefault((rel, a, bb), []).append(
                         _with_line(pa.Table.from_pylist(rows), d.line))
         write = docs.drop(["__line", "__file", "__sid"])
+        # documents already stored (earlier loads, a killed run, an earlier block under
+        # an arXiv key): merged (ingest.merge_document); the rest are new, and so are all
+        # their edges (an edge needs both ends stored)
         present = self.store.existing_keys(label, write.column("id"))
-        if present:  # merged with stored documents (ingest.merge_document)
-            mask = pc.is_in(write.column("id"), pa.array(sorted(present), pa.string()))
+        old_keys = pa.array(sorted(present), pa.string())
+        mask = pc.is_in(write.column("id"), old_keys)
+        if present:
             old = write.filter(mask)
             rows_by_key = {r["id"]: {k: v for k, v in r.items() if v is not None}
                            for r in old.to_pylist()}
             _merge_stored(self.store, label, rows_by_key, self.summary)
             merged = conform(pa.Table.from_pylist(list(rows_by_key.values())), typed)
-            write = pa.concat_tables([write.filter(pc.invert(mask)), merged])
-        c = self.store.upsert_nodes(label, write, overwrite=True)
-        self.summary.inserted[label] += c.inserted
-        self.summary.updated[label] += c.updated
+            c = self.store.upsert_nodes(label, merged, overwrite=True)
+            self.summary.inserted[label] += c.inserted
+            self.summary.updated[label] += c.updated
+        new = write.filter(pc.invert(mask))
+        if hasattr(self.store, "copy_nodes"):
+            self.summary.inserted[label] += self.store.copy_nodes(label, new)
+        else:
+            self.summary.inserted[label] += self.store.upsert_nodes(label, new).inserted
         for lab in (schema.KEYWORD, schema.AUTHOR, schema.INSTITUTION, schema.VENUE, schema.IPC):
             if lab in nodes:
                 t = _first(nodes[lab], [schema.node(lab).key])
@@ -580,8 +589,10 @@ class _Load:
                 t = t.take(pa.array(np.argsort(t.column("__line").to_numpy(), kind="stable")))
             # the plain rows' keyword edges are unique already
             unique = len(tabs) == 1 and rel == schema.HAS_KEYWORD and fast is not None
+            side = "src" if a == label else "dst"
             self.summary.inserted[rel] += copy_new_edges(self.store, rel, a, bb,
-                                                         t.drop(["__line"]), unique=unique)
+                                                         t.drop(["__line"]), unique=unique,
+                                                         old_keys=old_keys, side=side)
 
     def _meet_arxiv(self, kind: str, docs: pa.Table) -> pa.Table:
         """``ingest._meet_arxiv``: a paper carrying an arXiv id takes the key of the paper
@@ -623,8 +634,12 @@ class _Load:
         content = docs.drop(["id", "__line", "__file"]).to_pandas()
         h = pd.util.hash_pandas_object(content, index=False).to_numpy()
         keys = docs.column("id")
-        cur = pa.table({"id": keys, "file": docs.column("__file"),
-                        "line": docs.column("__line"), "h": pa.array(h)})
+        # the within-load key index: key, file number, line, content hash (~50 bytes a key)
+        enc = docs.column("__file").combine_chunks().dictionary_encode()
+        nos = np.array([self._file_no(f) for f in enc.dictionary.to_pylist()], np.int16)
+        cur = pa.table({"id": keys, "file": pa.array(
+            nos[enc.indices.to_numpy(zero_copy_only=False)]), "line": docs.column("__line"),
+            "h": pa.array(h)})
         prev = [p.filter(pc.is_in(p.column("id"), keys)) for p in self.seen[label]]
         keep = np.ones(docs.num_rows, bool)
         allt = pa.concat_tables(prev + [cur.append_column(
@@ -644,11 +659,17 @@ class _Load:
                 if f["h"] == r["h"]:
                     self.summary.duplicates += 1
                 else:
-                    self.reject(Reject(r["file"], r["line"], "id",
+                    self.reject(Reject(self.files[r["file"]], r["line"], "id",
                                        f"duplicate {label} key {r['id']!r} with different "
-                                       f"content (first at {f['file']}:{f['line']})"))
-        self.seen[label].append(cur.filter(keep))
+                                       f"content (first at {self.files[f['file']]}:"
+                                       f"{f['line']})"))
+        self.seen[label].append(cur.filter(pa.array(keep)))
         return keep
+
+    def _file_no(self, file: str) -> int:
+        if file not in self.files:
+            self.files.append(file)
+        return self.files.index(file)
 
     def _fast_edges(self, kind: str, label: str, fast: "_Fast", docs: pa.Table,
                     nodes: dict[str, list[pa.Table]], edges: dict[tuple, list[pa.Table]]) -> None:
@@ -995,13 +1016,16 @@ def _keywords_given(items: pa.Array, parents: np.ndarray, m: int) -> pa.Array:
 
 # ------------------------------------------------------------------- edge writes
 def copy_new_edges(store: Store, rel: str, a: str, b: str, table: pa.Table,
-                   unique: bool = False) -> int:
+                   unique: bool = False, old_keys: pa.Array | None = None,
+                   side: str = "src") -> int:
     """Write the edges of ``table`` (src, dst, props; first row of each edge key kept) that
     are not stored yet; returns how many.
 
     The diff is an arrow anti-join (null key properties equal to null) against
     ``store.edge_keys`` (skipped while the store has no such edge), then one
-    ``store.copy_edges``; a store without those methods (Neo4j) uses ``upsert_edges``."""
+    ``store.copy_edges``; a store without those methods (Neo4j) uses ``upsert_edges``.
+    ``old_keys``: when given, only edges whose ``side`` endpoint is one of these keys can be
+    stored already (the others' endpoint was new in this load); only those are diffed."""
     if table.num_rows == 0:
         return 0
     if not hasattr(store, "copy_edges"):
@@ -1014,8 +1038,10 @@ def copy_new_edges(store: Store, rel: str, a: str, b: str, table: pa.Table,
     if not unique:  # ``unique``: the caller knows each edge key occurs once
         table = _first([table.append_column("__line", pa.array(np.arange(table.num_rows)))],
                        cols)
-    if _has_edges(store, rel, a, b):
-        stored = store.edge_keys(rel, a, b, table.select(cols))  # type: ignore[attr-defined]
+    cand = None if old_keys is None else pc.is_in(table.column(side), old_keys)
+    if (cand is None or pc.any(cand).as_py()) and _has_edges(store, rel, a, b):
+        sub = table if cand is None else table.filter(cand)
+        stored = store.edge_keys(rel, a, b, sub.select(cols))  # type: ignore[attr-defined]
         if stored.num_rows:
             sentinel = "\x00null"
             left = table.select(cols).append_column("__i", pa.array(np.arange(table.num_rows)))
@@ -1038,7 +1064,8 @@ def _has_edges(store: Store, rel: str, a: str, b: str) -> bool:
 def ingest_deepinnovation_columnar(store: Store, path: str | Path, rejects: RejectLog, *,
                                    require_year: bool = True,
                                    block_rows: int = DEFAULT_BLOCK_ROWS,
-                                   progress: Callable[[int], None] | None = None
+                                   progress: Callable[[int], None] | None = None,
+                                   stats: dict[str, Any] | None = None
                                    ) -> LoadSummary | None:
     """Load DeepDiveAI, DeepPatentAI and DeepCosineAI (``.csv`` or ``.parquet``) from
     ``path`` (a folder or one of the files) into ``store``, columnar (module docstring).
@@ -1046,6 +1073,8 @@ def ingest_deepinnovation_columnar(store: Store, path: str | Path, rejects: Reje
     Returns the ``LoadSummary`` (same counters as ``pipeline.ingest.ingest``), or ``None``
     for a ``.zip`` (the caller uses the row path). Rejects go to ``rejects``.
     ``block_rows``: documents read, mapped and written together (memory ∝ block).
+    ``stats``: when given, receives ``index_bytes``, the bytes held for the whole load (the
+    within-load key index for duplicates and best-match ids: ∝ documents).
     Raises ``BadInputError`` for a missing folder/file or a header that is not the
     published one (nothing of that table is loaded).
     """
@@ -1059,4 +1088,7 @@ def ingest_deepinnovation_columnar(store: Store, path: str | Path, rejects: Reje
         load.documents(files[schema.DEEP_PATENT_CSV], "patent")
     if schema.DEEP_COSINE_CSV in files:
         load.links(files[schema.DEEP_COSINE_CSV])
+    if stats is not None:
+        stats["index_bytes"] = sum(t.nbytes for ts in (*load.seen.values(),
+                                                       *load.by_source.values()) for t in ts)
     return load.summary
