@@ -73,8 +73,6 @@ _SEP = "\x1f"  # joins list items; a control character, never in a fast cell
 # arrow's trim would differ on them), the separator above
 _EXOTIC = r"[\x00-\x1f\x7f-\x{a0}\x{1680}\x{2000}-\x{200b}\x{2028}\x{2029}\x{202f}\x{205f}" \
           r"\x{3000}\x{feff}]"
-_JSON_LIST = r'^\[\s*(?:"[^"\\]*"(?:\s*,\s*"[^"\\]*")*)?\s*\]$'
-_PY_LIST = r"^\[\s*(?:'[^'\"\\]*'(?:\s*,\s*'[^'\"\\]*')*)?\s*\]$"
 _SIMPLE_ID = r"^[0-9A-Za-z][0-9A-Za-z._:/\-]*$"
 _DECIMAL = r"^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$"
 
@@ -243,6 +241,8 @@ def _blocks(path: Path, expected: list[str], block_rows: int
 # ------------------------------------------------------------------ cell kernels
 def _unneutralised(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """``deepinnovation.unneutralise`` on a column: ``'=…`` → ``=…``."""
+    if not pc.any(pc.starts_with(col, "'")).as_py():
+        return col
     hit = pc.match_substring_regex(col, r"^'[=+\-@\t\r]")
     return pc.if_else(hit, pc.utf8_slice_codeunits(col, 1), col)
 
@@ -396,12 +396,8 @@ class _Load:
             cited_ok = pc.or_(pc.equal(cols["Cited"], ""),
                               pc.match_substring_regex(cols["Cited"], r"^(0|[1-9][0-9]{0,14})$"))
             fast = pc.and_(fast, cited_ok)
-        kw = cols["Keywords"]
-        is_json = pc.match_substring_regex(kw, _JSON_LIST)
-        is_py = pc.match_substring_regex(kw, _PY_LIST)
-        is_plain = pc.and_(pc.invert(pc.match_substring_regex(kw, r"^[\[{]|[\"\\]")),
-                           pc.invert(pc.match_substring_regex(kw, _EXOTIC)))
-        fast = pc.and_(fast, pc.or_(pc.or_(is_json, is_py), is_plain))
+        kw_joined, kw_ok = _keyword_cells(cols["Keywords"])
+        fast = pc.and_(fast, kw_ok)
         # per-distinct functions that may fail (→ that row takes the row path)
         if kind == "paper":
             authors, a_idx = _distinct(cols["Name"], _safe(_authors))
@@ -413,7 +409,7 @@ class _Load:
             ok = ~np.isin(a_idx, bad) & ~np.isin(i_idx, bad_i) & ~np.isin(v_idx, bad_v)
         else:
             codes, c_idx = _distinct(cols["IPC"], _safe(_codes))
-            keys, k_idx = _distinct(cols["PN"], _safe(lambda v: patent_key(v) if v else None))
+            pn_keys = _patent_keys(cols["PN"])
             bad = [i for i, r in enumerate(codes) if r is _FAIL]
             ok = ~np.isin(c_idx, bad)
         fast_np = pc.fill_null(fast, False).to_numpy(zero_copy_only=False) & ok
@@ -443,13 +439,13 @@ class _Load:
             doi = _text(ft["Doi"])
             key, arxiv = self._paper_keys(doi, given)
         else:
-            pkeys = pa.array(keys, pa.string()).take(pa.array(k_idx[fast_rows]))
+            pkeys = pn_keys.take(pa.array(fast_rows))
             digits = pc.match_substring_regex(given, r"^[0-9]+$")
             fallback = pc.if_else(digits, pc.binary_join_element_wise(
                 deep.PATENT_SOURCE + ":", given, ""), given)
             key = pc.if_else(pc.is_null(pkeys), fallback, pkeys)
             arxiv = None
-        items, parents = _keyword_items(cols["Keywords"], is_json, is_py, fast_rows)
+        items, parents = _keyword_items(kw_joined, fast_rows)
         kw_given = _keywords_given(items, parents, m)
         year_f = year.take(pa.array(fast_rows))
         doc: dict[str, Any] = {
@@ -484,21 +480,36 @@ class _Load:
             self.progress(n)
 
     def _paper_keys(self, doi: pa.Array, given: pa.Array) -> tuple[pa.Array, pa.Array]:
-        """``mapping._assign_key`` for papers: DOI, else arXiv id, else DeepDiveAI:<ID>."""
+        """``mapping._assign_key`` for papers: DOI, else arXiv id, else DeepDiveAI:<ID>.
+        Kernels for a numeric ID with no DOI (``DeepDiveAI:<ID>``) or with a plain ASCII
+        DOI (``10.<digits>/<no space>``, not an arXiv DOI: its lower case); the identity
+        functions for the other rows."""
+        doi = doi.combine_chunks() if isinstance(doi, pa.ChunkedArray) else doi
+        given = given.combine_chunks() if isinstance(given, pa.ChunkedArray) else given
         digits = pc.match_substring_regex(given, r"^[0-9]+$")
-        simple = pc.and_(pc.is_null(doi), digits)  # no DOI, numeric ID: prefix + ID
-        keys = pc.if_else(digits, pc.binary_join_element_wise(
-            deep.DIVE_SOURCE + ":", given, ""), given).to_pylist()
-        arx: list[str | None] = [None] * len(keys)
-        d, g, s = doi.to_pylist(), given.to_pylist(), simple.to_pylist()
-        prefix = deep.DIVE_SOURCE + ":"
-        for i in range(len(keys)):
-            if s[i]:
-                continue
-            a = arxiv_id_of(d[i], g[i])
-            arx[i] = a
-            keys[i] = paper_key(d[i], a, g[i], prefix) or g[i]
-        return pa.array(keys, pa.string()), pa.array(arx, pa.string())
+        prefixed = pc.binary_join_element_wise(deep.DIVE_SOURCE + ":", given, "")
+        lower = pc.ascii_lower(doi)
+        plain_doi = pc.and_(pc.and_(pc.string_is_ascii(doi), pc.match_substring_regex(
+            doi, r"^10\.[0-9]+(\.[0-9]+)*/[^ ]+$")), pc.invert(pc.starts_with(
+                lower, "10.48550/arxiv.")))
+        no_doi = pc.is_null(doi)
+        done = pc.fill_null(pc.and_(digits, pc.or_(no_doi, plain_doi)), False)
+        keys = pc.if_else(no_doi, prefixed, lower)
+        rest = np.flatnonzero(~done.to_numpy(zero_copy_only=False))
+        arx = pa.nulls(len(keys), pa.string())
+        if rest.size:
+            d, g = doi.take(pa.array(rest)).to_pylist(), given.take(pa.array(rest)).to_pylist()
+            prefix = deep.DIVE_SOURCE + ":"
+            k2, a2 = [], []
+            for di, gi in zip(d, g):
+                a = arxiv_id_of(di, gi)
+                a2.append(a)
+                k2.append(paper_key(di, a, gi, prefix) or gi)
+            pick = np.arange(len(keys))
+            pick[rest] = len(keys) + np.arange(rest.size)
+            keys = pa.concat_arrays([keys, pa.array(k2, pa.string())]).take(pa.array(pick))
+            arx = pa.concat_arrays([arx, pa.array(a2, pa.string())]).take(pa.array(pick))
+        return keys, arx
 
     # ------------------------------------------------------- write one block
     def _write_docs(self, kind: str, fast: "_Fast | None", slow: list[Document]) -> None:
@@ -631,8 +642,11 @@ class _Load:
         duplicate (counted, dropped); with other content, a Reject naming the first place."""
         import pandas as pd
 
-        content = docs.drop(["id", "__line", "__file"]).to_pandas()
-        h = pd.util.hash_pandas_object(content, index=False).to_numpy()
+        content = docs.drop(["id", "__line", "__file"])
+        text = pc.binary_join_element_wise(
+            *[c.cast(pa.string()) for c in content.columns], "\x1f",
+            null_handling="replace", null_replacement="\x1e")
+        h = pd.util.hash_array(text.to_numpy(zero_copy_only=False).astype(object))
         keys = docs.column("id")
         # the within-load key index: key, file number, line, content hash (~50 bytes a key)
         enc = docs.column("__file").combine_chunks().dictionary_encode()
@@ -942,6 +956,34 @@ def _links_table(recs: list[Link]) -> pa.Table:
 
 
 # ------------------------------------------------------------ per-distinct maps
+def _patent_keys(pn: pa.ChunkedArray) -> pa.Array:
+    """``identity.patent_key`` of each ``PN`` cell (null for an empty one): by kernels for
+    the common form (two country letters, not a US series, digits, a kind code:
+    ``US10000001B2`` → ``US10000001``), by ``patent_key`` once per distinct other value."""
+    pn = pn.combine_chunks() if isinstance(pn, pa.ChunkedArray) else pn
+    m = pc.extract_regex(pn, r"^(?P<cc>[A-Z]{2})0*(?P<num>[0-9]+)(?:[A-Z][0-9]?)?$")
+    cc, num = pc.struct_field(m, "cc"), pc.struct_field(m, "num")
+    simple = pc.and_(pc.is_valid(m), pc.invert(pc.is_in(cc, pa.array(["RE", "PP", "AI"]))))
+    simple = pc.fill_null(simple, False)
+    keys = pc.if_else(simple, pc.binary_join_element_wise(cc, num, ""),
+                      pa.scalar(None, pa.string()))
+    return _patch(keys, simple, lambda v: patent_key(v) if v else None, pn)
+
+
+def _patch(values: pa.Array, done: pa.Array, fn: Callable[[str], Any], src: pa.Array
+           ) -> pa.Array:
+    """``values`` where ``done``, else ``fn`` of ``src`` (once per distinct value)."""
+    ok = done.to_numpy(zero_copy_only=False)
+    rest = np.flatnonzero(~ok)
+    if not rest.size:
+        return values
+    vals, idx = _distinct(src.take(pa.array(rest)), fn)
+    other = pa.array(vals, pa.string()).take(pa.array(idx))
+    pick = np.arange(len(values))
+    pick[rest] = len(values) + np.arange(rest.size)
+    return pa.concat_arrays([values.cast(pa.string()), other]).take(pa.array(pick))
+
+
 def _authors(v: str) -> list[tuple[int, str, str]]:
     """(position, author id, name) as ``ingest._person`` makes them from ``Name``."""
     out = []
@@ -978,24 +1020,39 @@ def _codes(v: str) -> list[tuple[str, str | None]]:
     return [(c, canonical_ipc(c)) for c, _ in parse_codes(v or None, schema.SCHEME_IPC)]
 
 
-def _keyword_items(kw: pa.ChunkedArray, is_json: pa.ChunkedArray, is_py: pa.ChunkedArray,
-                   rows: np.ndarray) -> tuple[pa.Array, np.ndarray]:
-    """Keyword cells of ``rows`` → (items, parent position), the row path's ``_keywords``
-    for the three fast forms: JSON list, Python list literal, ``;`` / ``|`` text."""
-    take = pa.array(rows)
-    kw = kw.take(take).combine_chunks()
-    listy = pc.or_(is_json.take(take), is_py.take(take)).combine_chunks()
-    inner = pc.replace_substring_regex(kw, r"^\[\s*[\"']|[\"']\s*\]$", "")
-    inner = pc.replace_substring_regex(inner, r"^\[\s*\]$", "")
-    inner = pc.if_else(is_json.take(take).combine_chunks(),
-                       pc.replace_substring_regex(inner, r'"\s*,\s*"', _SEP),
-                       pc.replace_substring_regex(inner, r"'\s*,\s*'", _SEP))
-    semi = pc.match_substring(kw, ";")
-    pipe = pc.match_substring(kw, "|")
-    plain = pc.if_else(semi, pc.replace_substring(kw, ";", _SEP),
-                       pc.if_else(pipe, pc.replace_substring(kw, "|", _SEP), kw))
-    joined = pc.if_else(listy, inner, plain)
-    lists = pc.split_pattern(joined, _SEP)
+def _keyword_cells(kw: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """Keyword cells → (items joined by ``_SEP``, fast) for the forms whose kernel result is
+    the row path's ``_keywords`` (``parse_list``): a JSON list of strings written as
+    ``json.dumps`` writes it (``["a", "b"]``: no ``"`` or ``\\`` inside items), a Python
+    list literal as ``str(list)`` writes it (``['a', 'b']``: no quote or ``\\`` inside
+    items), an empty list, or text not starting with ``[`` / ``{`` (split on ``;``, else
+    ``|``) without ``"`` or ``\\``. Anything else is not fast (the row path reads it)."""
+    opened = pc.and_(pc.starts_with(kw, "["), pc.ends_with(kw, "]"))
+    body = pc.utf8_trim(pc.utf8_slice_codeunits(kw, 1, -1), " ")
+    inner = pc.utf8_slice_codeunits(body, 1, -1)
+    two = pc.greater_equal(pc.utf8_length(body), 2)
+    jsep = pc.replace_substring(inner, '", "', _SEP)
+    psep = pc.replace_substring(inner, "', '", _SEP)
+    is_json = pc.and_(pc.and_(two, pc.and_(pc.starts_with(body, '"'), pc.ends_with(body, '"'))),
+                      pc.invert(pc.match_substring_regex(jsep, r'["\\]')))
+    is_py = pc.and_(pc.and_(two, pc.and_(pc.starts_with(body, "'"), pc.ends_with(body, "'"))),
+                    pc.invert(pc.match_substring_regex(psep, r"['\"\\]")))
+    empty = pc.equal(body, "")
+    listy = pc.and_(opened, pc.or_(pc.or_(is_json, is_py), empty))
+    plain_ok = pc.invert(pc.or_(pc.or_(pc.starts_with(kw, "["), pc.starts_with(kw, "{")),
+                                pc.or_(pc.match_substring(kw, '"'),
+                                       pc.match_substring(kw, "\\"))))
+    plain = pc.if_else(pc.match_substring(kw, ";"), pc.replace_substring(kw, ";", _SEP),
+                       pc.if_else(pc.match_substring(kw, "|"),
+                                  pc.replace_substring(kw, "|", _SEP), kw))
+    joined = pc.if_else(opened, pc.if_else(is_json, jsep, pc.if_else(is_py, psep, "")), plain)
+    return joined, pc.or_(listy, plain_ok)
+
+
+def _keyword_items(joined: pa.ChunkedArray, rows: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Joined keyword cells of ``rows`` → (items, position in ``rows``): split, trimmed,
+    empty items dropped (``_keywords`` + ``check_text``)."""
+    lists = pc.split_pattern(joined.take(pa.array(rows)).combine_chunks(), _SEP)
     items = pc.list_flatten(lists)
     parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
     trimmed = pc.utf8_trim(items, " ")
