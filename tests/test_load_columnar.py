@@ -338,3 +338,136 @@ def test_cli_engines_give_one_graph(corpus: Path, tmp_path: Path):
     r = [sorted(csv.reader(io.StringIO((tmp_path / f"{e}.csv").read_text())))
          for e in ("row", "columnar")]
     assert r[0] == r[1]
+
+
+# ----------------------------------------------- the row loader's own scenarios
+def _write(path: Path, header: list[str], rows: list[list]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _sequence(db: Path, steps: list[Path], engine: str) -> tuple[str, list[list[tuple]], list]:
+    """Loads ``steps`` one after the other into ``db``: (fingerprint, rejects per step,
+    summaries)."""
+    store = open_store(str(db))
+    rejects, sums = [], []
+    try:
+        for i, path in enumerate(steps):
+            log = RejectLog(db.parent / f"{db.name}.{i}.csv")
+            if engine == "row":
+                sums.append(ingest(store, read_deepinnovation(path), log))
+            else:
+                sums.append(ingest_deepinnovation_columnar(store, path, log))
+            rows = []
+            if log.path and log.path.exists():
+                rows = sorted((r["file"], r["line"], r["field"], r["reason"])
+                              for r in csv.DictReader(open(log.path, encoding="utf-8")))
+            rejects.append(rows)
+        return fingerprint(store), rejects, sums
+    finally:
+        store.close()
+
+
+def test_list_literals_then_a_cosine_file_alone(tmp_path: Path):
+    """``test_identity``'s published-style files, then a DeepCosineAI.csv loaded on its own
+    (its IDs resolved through the stored ``source_ids``), then the first files again."""
+    src = tmp_path / "in"
+    src.mkdir()
+    kw = {1: ["Neural Networks", "deep learning", "Graph-Neural Network"],
+          2: ["Reinforcement Learning", "neural networks"], 3: []}
+    _write(src / schema.DEEP_DIVE_CSV, schema.DEEP_DIVE_HEADER, [
+        [i, f"Paper {i}", "NeurIPS", "abs", str(["Ann Lee", "Bo Chen"]), 2019 + i, 3,
+         str(kw[i]), "" if i != 2 else "10.5555/X2", "en", "article",
+         str(["MIT", "Stanford University"]), ""] for i in (1, 2, 3)])
+    _write(src / schema.DEEP_PATENT_CSV, schema.DEEP_PATENT_HEADER, [
+        [1, "US10000001B2", "G06N0003040000, G06N 3/04 (2006.01)", "Pat", "abs", 2020,
+         str(["Neural Networks"]), ""],
+        [2, "US-10000002-A1", "g06n3/08", "Pat2", "abs", 2021, "a; b", ""]])
+    _write(src / schema.DEEP_COSINE_CSV, schema.DEEP_COSINE_HEADER, [[1, 2, 0.5], [2, 1, 0.25]])
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    _write(alone / schema.DEEP_COSINE_CSV, schema.DEEP_COSINE_HEADER, [[3, 2, 0.125],
+                                                                       [9, 2, 0.5]])
+    steps = [src, alone / schema.DEEP_COSINE_CSV, src]
+    fp_r, rej_r, _ = _sequence(tmp_path / "r.db", steps, "row")
+    fp_c, rej_c, sums = _sequence(tmp_path / "c.db", steps, "columnar")
+    assert fp_c == fp_r and rej_c == rej_r
+    assert [(r[1], r[2]) for r in rej_c[1]] == [("3", "Paper_ID")]  # no paper with ID 9
+    assert sums[0].inserted["AUTHORED"] == 6 and sum(sums[2].inserted.values()) == 0
+
+
+def test_repeated_pn_and_a_second_source(tmp_path: Path):
+    """``test_identity``'s duplicate-PN file (other ID → reject naming line 2, exact
+    duplicate counted) loaded over a patent stored from another source (merged, the title
+    conflict counted, the stored title kept)."""
+    from innograph.loaders.records import Document
+
+    f = tmp_path / schema.DEEP_PATENT_CSV
+    _write(f, schema.DEEP_PATENT_HEADER, [
+        [7, "US10000001B2", "G06N 3/04", "Title B", "an abstract", 2020, "['x']", ""],
+        [8, "US-10000001-B2", "G06N 3/04", "T", "A", 2020, "[]", ""],
+        [7, "US10000001B2", "G06N 3/04", "Title B", "an abstract", 2020, "['x']", ""],
+        [9, "US10000009B1", "G06N 3/04", "T9", "A", 2020, "[]", ""]])
+    out = {}
+    for engine in ("row", "columnar"):
+        store = open_store(str(tmp_path / f"{engine}.db"))
+        ingest(store, [Document(kind="patent", id="US10000001", title="Title A", year=2020,
+                                props={"pn": "US10000001"}, source="google-patents",
+                                source_id="US10000001", file="g.csv", line=2)],
+               RejectLog(None))
+        log = RejectLog(tmp_path / f"{engine}.csv")
+        s = ingest(store, read_deepinnovation(f), log) if engine == "row" else \
+            ingest_deepinnovation_columnar(store, f, log)
+        out[engine] = (fingerprint(store), s.duplicates, dict(s.conflicts), dict(s.merged),
+                       (tmp_path / f"{engine}.csv").read_text().replace("columnar", "row"))
+        row = store.read_table("MATCH (p:Patent {id: 'US10000001'}) RETURN p.title AS t, "
+                               "p.sources AS s").to_pylist()
+        assert row == [{"t": "Title A", "s": '["google-patents", "DeepPatentAI"]'}]
+        store.close()
+    assert out["columnar"] == out["row"]
+    assert out["row"][1:4] == (1, {"Patent.title": 1}, {"Patent": 1})
+    assert ":2)" in out["row"][4]
+
+
+def test_export_round_trip_through_the_columnar_load(tmp_path: Path):
+    """``test_ingest_export``'s round trip: export → columnar load into an empty store →
+    export gives the same bytes (sequential and source ids)."""
+    from innograph.loaders.synthetic import synthetic_corpus
+    from innograph.pipeline.export import export_csvs
+
+    store = open_store(str(tmp_path / "g.db"))
+    docs, truth = synthetic_corpus(seed=5, n_papers=40, n_patents=30, n_flows=6, n_novel=2)
+    ingest(store, docs, RejectLog(None))
+    store.upsert_edges("SIMILAR_TO", "Paper", "Patent", pa.Table.from_pylist(
+        [{"src": p, "dst": t, "score": 0.75, "rank": 1, "method": "exact"}
+         for p, t in truth.flows.items()]))
+    store.set_properties("Paper", pa.table({"id": ["P0001"], "novelty": [-1.25],
+                                            "title": ["=HYPERLINK(\"x\")"]}))
+    first = tmp_path / "first"
+    export_csvs(store, first, ids="sequential")
+    store.close()
+    for ids in ("sequential", "source"):
+        s2 = open_store(str(tmp_path / f"{ids}.db"))
+        log = RejectLog(None)
+        ingest_deepinnovation_columnar(s2, first, log)
+        assert log.count == 0, [r.message() for r in log.samples]
+        again = tmp_path / f"again-{ids}"
+        export_csvs(s2, again, ids=ids)
+        s2.close()
+        if ids == "sequential":
+            for name in deep_names():
+                assert (first / name).read_bytes() == (again / name).read_bytes(), name
+        else:  # keys as ids: loading that export back reproduces it
+            s3 = open_store(str(tmp_path / "third.db"))
+            ingest_deepinnovation_columnar(s3, again, RejectLog(None))
+            third = tmp_path / "third"
+            export_csvs(s3, third, ids="source")
+            s3.close()
+            for name in deep_names():
+                assert (again / name).read_bytes() == (third / name).read_bytes(), name
+
+
+def deep_names() -> tuple[str, str, str]:
+    return (schema.DEEP_PATENT_CSV, schema.DEEP_DIVE_CSV, schema.DEEP_COSINE_CSV)
