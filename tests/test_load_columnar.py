@@ -174,7 +174,8 @@ def test_bad_input_fixture_of_the_row_loader(tmp_path: Path):
 
 
 @pytest.mark.parametrize("case", ["quoted-newline", "bad-utf8", "columns", "bom", "crlf",
-                                  "bad-quote", "blank-line"])
+                                  "bad-quote", "blank-line", "crlf-quoted-newline",
+                                  "space-before-quote"])
 def test_files_the_block_reader_cannot_take_alone(case: str, tmp_path: Path):
     """Layouts that pyarrow cannot read with line numbers (a quoted newline, bytes that are
     not UTF-8, a row with extra columns, a BOM, CRLF, a stray quote, a blank line): the row
@@ -198,6 +199,11 @@ def test_files_the_block_reader_cannot_take_alone(case: str, tmp_path: Path):
         lines[5] = lines[5].replace(b"Deep nets", b'Deep "nets', 1)
     elif case == "blank-line":
         lines.insert(3, b"")
+    elif case == "crlf-quoted-newline":
+        lines[3] = lines[3].replace(b"We train", b'"We\r\ntrain', 1).replace(b".,", b'.",', 1)
+        lines = [x + b"\r" if x else x for x in lines]
+    elif case == "space-before-quote":
+        lines[2] = lines[2].replace(b",Deep nets", b', "Deep nets"', 1)
     (folder / schema.DEEP_DIVE_CSV).write_bytes(b"\n".join(lines))
     _same(tmp_path, folder)
 
@@ -471,3 +477,27 @@ def test_export_round_trip_through_the_columnar_load(tmp_path: Path):
 
 def deep_names() -> tuple[str, str, str]:
     return (schema.DEEP_PATENT_CSV, schema.DEEP_DIVE_CSV, schema.DEEP_COSINE_CSV)
+
+
+def test_quoted_newlines_keep_the_block_reader_and_their_lines(corpus: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    """Abstracts over several lines (as in real files): the block reader still reads the
+    file (line numbers from the byte scan), the rows with a newline take the row path's
+    mapping, and the graph and the rejects (lines after the multi-line records) are the
+    row path's."""
+    from innograph.pipeline import ingest_columnar
+
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    src = pd.read_csv(corpus / schema.DEEP_DIVE_CSV, dtype=str, keep_default_na=False)
+    src.loc[::7, "Abstract"] = src.loc[::7, "Abstract"] + "\nSecond line,\n\nand \"a quote\"."
+    src.to_csv(folder / schema.DEEP_DIVE_CSV, index=False, lineterminator="\n")
+    for name in (schema.DEEP_PATENT_CSV, schema.DEEP_COSINE_CSV):
+        (folder / name).write_bytes((corpus / name).read_bytes())
+    calls = []
+    real = ingest_columnar._Load._rows_from
+    monkeypatch.setattr(ingest_columnar._Load, "_rows_from",
+                        lambda self, *a: (calls.append(a), real(self, *a))[1])
+    rejects, _ = _same(tmp_path, folder)
+    assert calls == []
+    assert any(r[0].endswith("DeepDiveAI.csv") and r[1] > len(src) + 1 for r in rejects)

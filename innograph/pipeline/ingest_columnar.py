@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..codes import canonical_ipc
-from ..errors import BadInputError
+from ..errors import BadInputError, InnographError
 from ..graph import schema
 from ..graph.kuzu_store import conform
 from ..graph.store import Store
@@ -105,48 +105,74 @@ def deep_files(path: str | Path) -> dict[str, Path] | None:
     raise BadInputError("no such file or folder", file=str(p))
 
 
-def _one_line_records(path: Path) -> bool:
-    """True when every CSV record of ``path`` is one physical line: each line holds an even
-    number of ``"`` (no quoted newline), no line is blank, ``\\r`` only before ``\\n``, no
-    line longer than ``MAX_LINE_BYTES``. A byte scan, 64 MB at a time."""
-    carry_quotes = 0
-    last_nl = -1  # absolute offset of the previous newline
-    offset = 0
-    with open(path, "rb") as f:
-        while True:
-            chunk = f.read(64 << 20)
-            if not chunk:
-                break
-            a = np.frombuffer(chunk, np.uint8)
-            nl = np.flatnonzero(a == 10)
-            cr = np.flatnonzero(a == 13)
-            if cr.size:
-                after = cr + 1
-                inside = after < a.size
-                if not np.all(a[after[inside]] == 10):
-                    return False
-                if not inside.all():  # a \r ending the chunk: let the row reader decide
-                    return False
-            qpos = np.flatnonzero(a == 34)
-            if nl.size:
-                if np.any((np.searchsorted(qpos, nl) + carry_quotes) % 2):
-                    return False
-                starts = np.concatenate([[last_nl - offset], nl[:-1]])
-                lengths = nl - starts - 1  # bytes between newlines (\r included)
-                crlf = (nl > 0) & (a[np.maximum(nl - 1, 0)] == 13)
-                content = lengths - crlf
-                if np.any(content <= 0) or np.any(lengths > MAX_LINE_BYTES):
-                    return False
-                last_nl = offset + int(nl[-1])
-            carry_quotes += int(qpos.size)
-            offset += len(chunk)
-    return carry_quotes % 2 == 0 and offset - last_nl - 1 <= MAX_LINE_BYTES
+def _record_lines(path: Path) -> tuple[np.ndarray, bool] | None:
+    """The physical line on which each data record of the CSV ``path`` starts (blank
+    records left out, as both readers skip them), and whether any record spans more than
+    one line; ``None`` when the layout is one the row reader must take: a quote that is not
+    at a field's edge (or doubled inside one), a ``\r`` not before ``\n``, a record over
+    several lines in a file with ``\r``, a blank or quoted first line, an unclosed quote,
+    a line over ``MAX_LINE_BYTES``. A byte scan (memory-mapped, 64 MB at a time): a
+    newline ends a record when the quotes before it are even in number."""
+    size = path.stat().st_size
+    if size == 0:
+        return None
+    mm = np.memmap(path, np.uint8, mode="r")
+    ends: list[np.ndarray] = []
+    end_lines: list[np.ndarray] = []
+    quotes = newlines = 0
+    last_nl = -1
+    has_cr = False
+    step = 64 << 20
+    for a in range(0, size, step):
+        arr = np.asarray(mm[a:a + step])
+        q = np.flatnonzero(arr == 34) + a
+        if q.size:
+            prev = np.where(q > 0, mm[np.maximum(q - 1, 0)], 10)
+            nxt = np.where(q + 1 < size, mm[np.minimum(q + 1, size - 1)], 10)
+            edge = np.isin(prev, (44, 10)) | np.isin(nxt, (44, 10, 13)) | (prev == 34) \
+                | (nxt == 34)
+            if not edge.all():
+                return None
+        cr = np.flatnonzero(arr == 13) + a
+        if cr.size:
+            has_cr = True
+            if np.any(cr + 1 >= size) or np.any(mm[np.minimum(cr + 1, size - 1)] != 10):
+                return None
+        nl = np.flatnonzero(arr == 10) + a
+        if nl.size:
+            if np.any(np.diff(np.concatenate([[last_nl], nl])) - 1 > MAX_LINE_BYTES):
+                return None
+            term = (quotes + np.searchsorted(q, nl)) % 2 == 0
+            ends.append(nl[term])
+            end_lines.append(newlines + 1 + np.flatnonzero(term))  # the line each one ends
+            newlines += nl.size
+            last_nl = int(nl[-1])
+        quotes += q.size
+    if quotes % 2 or size - 1 - last_nl > MAX_LINE_BYTES:
+        return None
+    term_pos = np.concatenate(ends) if ends else np.zeros(0, np.int64)
+    term_line = np.concatenate(end_lines) if end_lines else np.zeros(0, np.int64)
+    starts = np.concatenate([[0], term_pos + 1])
+    start_line = np.concatenate([[1], term_line + 1])
+    stops = np.concatenate([term_pos, [size]])
+    keep = starts < size
+    starts, start_line, stops = starts[keep], start_line[keep], stops[keep]
+    length = stops - starts
+    blank = (length == 0) | ((length == 1) & (mm[np.minimum(starts, size - 1)] == 13))
+    if blank[0] or mm[0] == 34:
+        return None
+    # a record spans several lines when its terminator ends a later line than it starts on
+    rec_lines = np.concatenate([term_line, [newlines + 1]])[keep]
+    multiline = bool(np.any(rec_lines - start_line > 0))
+    if multiline and has_cr:
+        return None
+    return start_line[~blank][1:], multiline
 
 
 @dataclass
 class _Block:
     table: pa.Table  # every column as text, header names
-    first_line: int  # line of row 0
+    lines: np.ndarray  # the line of each row
 
 
 def _check_header(names: list[str], expected: list[str], file: str) -> None:
@@ -186,7 +212,7 @@ def _blocks(path: Path, expected: list[str], block_rows: int
             t = pa.Table.from_batches([b])
             t = pa.table({h: _as_text(t.column(i)) for i, h in enumerate(expected)})
             t = pa.table({h: pc.fill_null(t.column(h), "") for h in expected})
-            yield _Block(t, line)
+            yield _Block(t, np.arange(line, line + t.num_rows, dtype=np.int64))
             line += t.num_rows
         return
     import csv
@@ -200,42 +226,57 @@ def _blocks(path: Path, expected: list[str], block_rows: int
         names = []
     # anything unusual about the header (BOM, blank first line, other names): the row
     # reader decides, with its exact errors
-    if names != expected or not _one_line_records(path):
+    layout = _record_lines(path) if names == expected else None
+    if layout is None:
         yield ("rows", 2)
         return
-    line = 2
+    lines, multiline = layout
     try:
         reader = pcsv.open_csv(
             path, read_options=pcsv.ReadOptions(block_size=16 << 20, use_threads=True,
                                                 column_names=expected, skip_rows=1),
-            parse_options=pcsv.ParseOptions(newlines_in_values=False),
+            parse_options=pcsv.ParseOptions(newlines_in_values=multiline),
             convert_options=pcsv.ConvertOptions(
                 column_types={n: pa.string() for n in expected}, strings_can_be_null=False,
                 quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, UnicodeDecodeError):
-        yield ("rows", line)
+        yield ("rows", 2)
         return
     pending: list[pa.RecordBatch] = []
-    count = 0
+    done = count = size = 0
+
+    def block() -> _Block:
+        t = pa.Table.from_batches(pending)
+        if done + t.num_rows > len(lines):  # the scan and pyarrow disagree: stop loudly
+            raise InnographError(f"{path}: the CSV reader found more rows than the line "
+                                 "scan; load this file with --engine row")
+        return _Block(t, lines[done:done + t.num_rows])
+
     while True:
         try:
             b = reader.read_next_batch()
         except StopIteration:
             break
-        except pa.ArrowInvalid:
+        except pa.ArrowInvalid:  # from the first record of the failed batch: row reader
             if pending:
-                yield _Block(pa.Table.from_batches(pending), line)
-                line += count
-            yield ("rows", line)
+                yield block()
+                done += count
+            yield ("rows", int(lines[done]) if done < len(lines) else 2 ** 62)
             return
         pending.append(b)
         count += b.num_rows
-        if count >= block_rows:
-            yield _Block(pa.Table.from_batches(pending), line)
-            line += count
-            pending, count = [], 0
+        size += b.nbytes
+        # a block: block_rows rows, or 256 MB of text (long abstracts), whichever first
+        if count >= block_rows or size >= 256 << 20:
+            yield block()
+            done += count
+            pending, count, size = [], 0, 0
     if pending:
-        yield _Block(pa.Table.from_batches(pending), line)
+        yield block()
+        done += count
+    if done != len(lines):
+        raise InnographError(f"{path}: the CSV reader found {done} rows where the line scan "
+                             f"found {len(lines)}; load this file with --engine row")
 
 
 # ------------------------------------------------------------------ cell kernels
@@ -362,14 +403,11 @@ class _Load:
             e = pc.equal(pc.utf8_trim_whitespace(t.column(h)), "")
             blank = e if blank is None else pc.and_(blank, e)
         if blank is not None and pc.any(blank).as_py():
-            lines_all = np.arange(b.first_line, b.first_line + n, dtype=np.int64)
             keep = pc.invert(blank).to_numpy(zero_copy_only=False)
-            b = _Block(t.filter(pa.array(keep)), b.first_line)
-            return self._block_lines(b, kind, label, file, lines_all[keep])
-        return self._block_lines(b, kind, label, file, None)
+            b = _Block(t.filter(pa.array(keep)), b.lines[keep])
+        return self._block_lines(b, kind, label, file)
 
-    def _block_lines(self, b: _Block, kind: str, label: str, file: str,
-                     line_of: np.ndarray | None) -> None:
+    def _block_lines(self, b: _Block, kind: str, label: str, file: str) -> None:
         t = b.table
         n = t.num_rows
         cols = {h: _unneutralised(t.column(h)) for h in t.column_names}
@@ -415,8 +453,7 @@ class _Load:
         fast_np = pc.fill_null(fast, False).to_numpy(zero_copy_only=False) & ok
         slow_rows = np.flatnonzero(~fast_np)
         fast_rows = np.flatnonzero(fast_np)
-        lines = np.arange(b.first_line, b.first_line + n, dtype=np.int64) \
-            if line_of is None else line_of
+        lines = b.lines
 
         # the row path for the rows that are not plain
         slow_docs: list[Document] = []
@@ -814,7 +851,7 @@ class _Load:
         score = pc.cast(pc.if_else(fast, s, "0"), pa.float64())
         fast = pc.and_(fast, pc.less_equal(pc.abs(score), 1 + deep.SCORE_TOL))
         fast_np = fast.to_numpy(zero_copy_only=False)
-        lines = np.arange(b.first_line, b.first_line + n, dtype=np.int64)
+        lines = b.lines
         slow = np.flatnonzero(~fast_np)
         recs: list[Link] = []
         for r, values in zip(slow, t.take(pa.array(slow)).to_pylist()):
