@@ -501,3 +501,57 @@ def test_quoted_newlines_keep_the_block_reader_and_their_lines(corpus: Path, tmp
     rejects, _ = _same(tmp_path, folder)
     assert calls == []
     assert any(r[0].endswith("DeepDiveAI.csv") and r[1] > len(src) + 1 for r in rejects)
+
+
+def _generic_bodies() -> dict[str, bytes]:
+    """``test_loaders_bad_input``'s generic bad files, written by its DeepInnovationAI
+    adapter (DeepDiveAI.csv)."""
+    from .test_loaders_bad_input import ADAPTERS
+
+    ad = next(a for a in ADAPTERS if a.name == "deepinnovation")
+    sep = ad.sep.encode()
+    out: dict[str, bytes] = {"good": ad.body(ad.rows(3))}
+    rows = ad.rows(3)
+    bad = b'"broken"x' + sep + ad.line(ad.good(9)).replace(b"On graphs", b'"On" graphs', 1)
+    out["malformed-quoting"] = ad.body(rows[:1]) + bad + b"\n" + ad.line(rows[1]) + b"\n" \
+        + ad.line(rows[2]) + b"\n"
+    rows = ad.rows(4)
+    out["unterminated-quote"] = ad.body(rows[:1]) + b'"never closed' + sep \
+        + ad.line(ad.good(9)) + b"\n" + b"\n".join(ad.line(r) for r in rows[1:]) + b"\n"
+    rows = ad.rows(3)
+    rows[1][ad.title_col] = "A title\nover two lines"
+    out["newline-and-nul"] = ad.body(rows).replace(b"over two", b"over\x00 two")
+    rows = ad.rows(3)
+    rows[1][ad.title_col] = "Caf-MARK"
+    out["non-utf8"] = ad.body(rows).replace(b"Caf-MARK", b"Caf\xe9 \xff\xfe")
+    out["bom"] = b"\xef\xbb\xbf" + ad.body(ad.rows(2))
+    rows = ad.rows(4)
+    out["column-counts"] = ad.body(rows[:1]) + ad.line(rows[1]) + sep + b"surplus\n" \
+        + sep.join(ad.line(rows[2]).split(sep)[:2]) + b"\n" + ad.line(rows[3]) + sep + sep \
+        + b"\n"
+    rows = ad.rows(1) + [{**ad.good(10 + k), **c} for k, (c, _) in enumerate(ad.bad_years)] \
+        + [ad.good(50)]
+    out["years"] = ad.body(rows)
+    out["duplicate-ids"] = ad.body(ad.rows(2) + [ad.good(0)])
+    rows = ad.rows(2)
+    rows[1][ad.id_col] = "   "
+    out["empty-id"] = ad.body(rows)
+    rows = ad.rows(3)
+    rows[1][ad.abstract_col] = "x" * 5_000_000
+    out["five-megabytes"] = ad.body(rows)
+    out["empty-file"] = b""
+    out["header-only"] = ad.body([]) + b"\n\n"
+    return out
+
+
+@pytest.mark.parametrize("case", list(_generic_bodies()))
+def test_the_generic_bad_files_of_the_row_loader(case: str, tmp_path: Path):
+    """Every generic bad-input file of ``test_loaders_bad_input`` (DeepInnovationAI
+    adapter): the columnar load rejects the same rows (file, line, field, reason) and
+    builds the same graph as the row path."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / schema.DEEP_DIVE_CSV).write_bytes(_generic_bodies()[case])
+    rejects, s = _same(tmp_path, folder)
+    if case == "good":
+        assert rejects == [] and s.documents == 3
