@@ -15,11 +15,13 @@ midway reruns to the identical graph. How it stays the same:
 * Functions that are not vectorisable (``patent_key``, ``normalize_keyword``,
   ``split_names``, IPC parsing) run once per *distinct* value, the result taken back to
   the rows by index.
-* Line numbers: a CSV whose records are each exactly one physical line (checked with a
-  byte scan: every line has an even number of ``"``, no blank line, no bare ``\\r``) has
-  row *i* on line *i + 2*. A file that is not laid out that way, or that pyarrow cannot
-  parse (wrong column count, bytes that are not UTF-8), is read from that point on by the
-  row reader (``loaders.tabular``), which reports the exact lines.
+* Line numbers: a byte scan of the CSV finds where each record starts (a newline ends a
+  record when the quotes before it are even in number), so row *i* of pyarrow's reader is
+  reported on the physical line it starts on, also when records run over several lines
+  (quoted newlines in abstracts). A layout the scan cannot vouch for (a quote not at a
+  field's edge, a bare ``\r``, a BOM, a quoted newline in a CRLF file, ...) or a row pyarrow
+  cannot parse (wrong column count, bytes that are not UTF-8) is read from that point on
+  by the row reader (``loaders.tabular``), which reports the exact lines.
 * Parquet: the same three tables as ``DeepDiveAI.parquet`` etc. with the same column
   names; values are read as text (numbers cast); row *i* is "line" *i + 2*, as in the
   CSV it was made from.
