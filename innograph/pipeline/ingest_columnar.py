@@ -35,8 +35,6 @@ the store with an arrow anti-join before ``COPY``.
 from __future__ import annotations
 
 import json
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -961,16 +959,6 @@ def _local(rows: np.ndarray, block_rows: np.ndarray) -> np.ndarray:
 
 def _with_line(t: pa.Table, line: int) -> pa.Table:
     return t.append_column("__line", pa.array(np.full(t.num_rows, line, np.int64)))
-
-
-def _conform(t: pa.Table, cols: list[str]) -> pa.Table:
-    out = {}
-    for c in cols:
-        if c in t.column_names:
-            out[c] = t.column(c)
-        else:
-            out[c] = pa.nulls(t.num_rows)
-    return pa.table(out)
 
 
 def _first(tabs: list[pa.Table], key: list[str]) -> pa.Table:
