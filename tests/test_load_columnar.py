@@ -175,7 +175,8 @@ def test_bad_input_fixture_of_the_row_loader(tmp_path: Path):
 
 @pytest.mark.parametrize("case", ["quoted-newline", "bad-utf8", "columns", "bom", "crlf",
                                   "bad-quote", "blank-line", "crlf-quoted-newline",
-                                  "space-before-quote"])
+                                  "space-before-quote", "crlf-blank-line", "no-final-newline",
+                                  "blank-cells-row"])
 def test_files_the_block_reader_cannot_take_alone(case: str, tmp_path: Path):
     """Layouts that pyarrow cannot read with line numbers (a quoted newline, bytes that are
     not UTF-8, a row with extra columns, a BOM, CRLF, a stray quote, a blank line): the row
@@ -202,6 +203,13 @@ def test_files_the_block_reader_cannot_take_alone(case: str, tmp_path: Path):
     elif case == "crlf-quoted-newline":
         lines[3] = lines[3].replace(b"We train", b'"We\r\ntrain', 1).replace(b".,", b'.",', 1)
         lines = [x + b"\r" if x else x for x in lines]
+    elif case == "crlf-blank-line":
+        lines.insert(3, b"")
+        lines = [x + b"\r" if i < len(lines) - 1 else x for i, x in enumerate(lines)]
+    elif case == "no-final-newline":
+        lines = lines[:-1]
+    elif case == "blank-cells-row":
+        lines.insert(4, b" ," * (len(schema.DEEP_DIVE_HEADER) - 1) + b" ")
     elif case == "space-before-quote":
         lines[2] = lines[2].replace(b",Deep nets", b', "Deep nets"', 1)
     (folder / schema.DEEP_DIVE_CSV).write_bytes(b"\n".join(lines))
