@@ -105,7 +105,7 @@ def print_table(rows: list[dict[str, Any]], fmt: str = "table", title: str | Non
 
 # ------------------------------------------------------------------------- load
 def _run_load(db: Optional[str], records: Any, rejects: Path, strict: bool,
-              batch: int) -> None:
+              batch: int, run: Optional[Any] = None) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .loaders.records import RejectLog
@@ -117,8 +117,12 @@ def _run_load(db: Optional[str], records: Any, rejects: Path, strict: bool,
                       TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task("loading", total=None)
             try:
-                summary = ingest(store, records, log, batch_size=batch,
-                                 progress=lambda n: bar.advance(task, n))
+                summary = None
+                if run is not None:  # a bulk path: run(store, log, progress) or None
+                    summary = run(store, log, lambda n: bar.advance(task, n))
+                if summary is None:
+                    summary = ingest(store, records() if callable(records) else records, log,
+                                     batch_size=batch, progress=lambda n: bar.advance(task, n))
             except InnographError as e:
                 _fail(e)
     s = summary.as_dict()
@@ -167,13 +171,44 @@ def load_deepinnovation(path: Path = typer.Argument(..., help="Folder with DeepD
                         allow_no_year: bool = typer.Option(False, "--allow-missing-year",
                                                            help="Load rows with an empty Year"),
                         db: Optional[str] = DbOption, rejects: Path = RejectsOption,
-                        strict: bool = StrictOption, batch: int = BatchOption) -> None:
-    """The three DeepInnovationAI CSVs (any of them may be absent); Cosine rows → SIMILAR_TO.
+                        strict: bool = StrictOption, batch: int = BatchOption,
+                        engine: str = typer.Option(
+                            "columnar", "--engine",
+                            help="columnar (pyarrow blocks + bulk COPY; the default) or row "
+                                 "(record by record, as the other loaders). Same graph and "
+                                 "rejects; columnar is for the embedded store, row is used "
+                                 "for Neo4j and .zip input.")) -> None:
+    """The three DeepInnovationAI tables, .csv or .parquet (any of them may be absent);
+    Cosine rows → SIMILAR_TO.
 
     Example: innograph load deepinnovation ./DeepInnovationAI --rejects rejects.csv
     """
-    _run_load(db, _records("deepinnovation", path, require_year=not allow_no_year),
-              rejects, strict, batch)
+    if engine not in ("columnar", "row"):
+        _fail(ValueError(f"--engine must be columnar or row, not {engine!r}"))
+    if engine == "row" or path.suffix.lower() == ".zip":
+        _run_load(db, _records("deepinnovation", path, require_year=not allow_no_year),
+                  rejects, strict, batch)
+        return
+
+    def run(store: Any, log: Any, progress: Any) -> Any:
+        from .pipeline.ingest_columnar import ingest_deepinnovation_columnar
+
+        if getattr(store, "kind", "") != "kuzu":
+            return None  # Neo4j: the row path
+        return ingest_deepinnovation_columnar(store, path, log,
+                                              require_year=not allow_no_year,
+                                              progress=progress)
+
+    def records() -> Any:
+        return _records("deepinnovation", path, require_year=not allow_no_year)
+
+    try:
+        from .pipeline.ingest_columnar import deep_files
+
+        deep_files(path)  # argument errors end the command before the store opens
+    except InnographError as e:
+        _fail(e)
+    _run_load(db, records, rejects, strict, batch, run=run)
 
 
 @load_app.command("arxiv")

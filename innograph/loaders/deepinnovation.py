@@ -155,28 +155,30 @@ def _links(path: Path, encoding: str) -> Iterator[Link | Reject]:
         if isinstance(item, Reject):
             yield item
             continue
-        v, file, line = {k: unneutralise(x) for k, x in item.values.items()}, item.file, item.line
-        paper, patent = (v.get("Paper_ID") or "").strip(), (v.get("Patent_ID") or "").strip()
-        if not paper:
-            yield Reject(file, line, "Paper_ID", "empty id", json.dumps(v)[:2000])
-            continue
-        if not patent:
-            yield Reject(file, line, "Patent_ID", "empty id", json.dumps(v)[:2000])
-            continue
-        raw = (v.get("Cosine similarity") or "").strip()
-        try:
-            score = float(raw)
-        except ValueError:
-            yield Reject(file, line, "Cosine similarity", f"not a number: {raw[:40]!r}",
-                         json.dumps(v)[:2000])
-            continue
-        if not math.isfinite(score) or abs(score) > 1 + SCORE_TOL:
-            yield Reject(file, line, "Cosine similarity",
-                         f"{raw[:40]} is not a cosine in [-1, 1]", json.dumps(v)[:2000])
-            continue
-        yield Link(paper_id=paper, patent_id=patent, score=max(-1.0, min(1.0, score)),
-                   method=schema.SOURCE_INPUT, paper_source=DIVE_SOURCE,
-                   patent_source=PATENT_SOURCE, file=file, line=line)
+        yield link_from_values(item.values, item.file, item.line)
+
+
+def link_from_values(values: dict[str, Any], file: str, line: int) -> Link | Reject:
+    """One DeepCosineAI.csv row (column → text) → a ``Link``, or a ``Reject`` naming the
+    field (empty id, a score that is not a finite cosine in [-1, 1])."""
+    v = {k: unneutralise(x) for k, x in values.items()}
+    paper, patent = (v.get("Paper_ID") or "").strip(), (v.get("Patent_ID") or "").strip()
+    if not paper:
+        return Reject(file, line, "Paper_ID", "empty id", json.dumps(v)[:2000])
+    if not patent:
+        return Reject(file, line, "Patent_ID", "empty id", json.dumps(v)[:2000])
+    raw = (v.get("Cosine similarity") or "").strip()
+    try:
+        score = float(raw)
+    except ValueError:
+        return Reject(file, line, "Cosine similarity", f"not a number: {raw[:40]!r}",
+                      json.dumps(v)[:2000])
+    if not math.isfinite(score) or abs(score) > 1 + SCORE_TOL:
+        return Reject(file, line, "Cosine similarity",
+                      f"{raw[:40]} is not a cosine in [-1, 1]", json.dumps(v)[:2000])
+    return Link(paper_id=paper, patent_id=patent, score=max(-1.0, min(1.0, score)),
+                method=schema.SOURCE_INPUT, paper_source=DIVE_SOURCE,
+                patent_source=PATENT_SOURCE, file=file, line=line)
 
 
 def read_deepinnovation(path: str | Path, *, require_year: bool = True,
