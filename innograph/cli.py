@@ -1149,13 +1149,15 @@ def novelty_fit(
     Example: innograph novelty fit --dims 20 --years 2000-2020 --device cuda
     """
     from .pipeline.novelty import fit_novelty
+    from .progress import rich_progress
 
-    with _open(db) as store:
+    with _open(db) as store, rich_progress(console=console) as bars:
         try:
             s = fit_novelty(store, dims=dims, years=years, salience=salience, device=device,
                             out_dir=out_dir, seed=seed, max_size=max_size, source=source,
                             verbose=not quiet, negatives=negatives, max_iter=max_iter, tol=tol,
-                            ai_only=ai_only)
+                            ai_only=ai_only,
+                            progress=bars("novelty fit (iterations, at most)"))
         except (InnographError, ValueError) as e:
             _fail(e)
     print_table([{"field": k, "value": v} for k, v in s.items()], fmt)
@@ -1197,12 +1199,14 @@ def novelty_score(
     Example: innograph novelty score --window 5    (or: --all-years --model models/mmsb)
     """
     from .pipeline.novelty import score_novelty
+    from .progress import rich_progress
 
-    with _open(db) as store:
+    with _open(db) as store, rich_progress(enabled=historical, console=console) as bars:
         try:
             s = score_novelty(store, model=model, historical=historical, window=window,
                               dims=dims, salience=salience, device=device, refit=refit,
                               max_single_use=max_single_use, ai_only=ai_only,
+                              progress=bars("novelty fit per year (iterations, at most)"),
                               verbose=False if quiet else 10,
                               log=(lambda m: None) if quiet else (lambda m: console.print(m)))
         except (InnographError, ValueError) as e:

@@ -146,3 +146,21 @@ def test_classifier_training_reports_examples_seen(tmp_path):
     assert dones == sorted(dones) and len(set(dones)) == len(dones) >= 2 * (n_train // 4)
     assert dones[-1] == 2 * n_train  # patience 5 > 2 epochs: both epochs run to the end
     assert res["model_dir"]
+
+
+def test_mmsb_fit_reports_iterations_and_the_same_fit_without_a_callback():
+    from innograph.models import mmsb
+
+    rng = np.random.default_rng(0)
+    rows = [sorted(rng.choice(30, size=rng.integers(2, 5), replace=False)) for _ in range(120)]
+    import scipy.sparse as sp
+    m = sp.csr_matrix((np.ones(sum(map(len, rows)), dtype=np.int8),
+                       ([i for i, r in enumerate(rows) for _ in r], [k for r in rows for k in r])),
+                      shape=(len(rows), 30))
+    calls: list[tuple[int, int]] = []
+    fit = mmsb.fit(m, 3, seed=0, max_iter=40, verbose=False,
+                   progress=lambda d, t: calls.append((d, t)))
+    plain = mmsb.fit(m, 3, seed=0, max_iter=40, verbose=False)
+    assert calls and all(t == 40 for _, t in calls)
+    assert [d for d, _ in calls] == list(range(1, len(calls) + 1)) and len(calls) == fit.n_iter
+    np.testing.assert_array_equal(fit.theta, plain.theta)

@@ -81,7 +81,7 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -696,7 +696,8 @@ def fit(incidence: Any, n_dims: int, seed: int = 0, device: str | torch.device |
         init_scale: float = 1.0, precondition: bool = True, lbfgs_history: int | None = None,
         block: int = 32, chunk: int = 50_000_000,
         dtype: torch.dtype = torch.float64, threads: int | None = None,
-        verbose: bool | int = True) -> MMSBFit:
+        verbose: bool | int = True,
+        progress: Callable[[int, int], None] | None = None) -> MMSBFit:
     """Fit the hypergraph MMSB by maximum likelihood (module doc for the model).
 
     Parameters
@@ -732,6 +733,8 @@ def fit(incidence: Any, n_dims: int, seed: int = 0, device: str | torch.device |
         small problems (``n_keywords * D < 2e5``, where thread start-up costs more than it
         saves, badly so on a busy machine), torch's setting otherwise.
     verbose : print the log-likelihood per iteration to stderr (an int: every n-th).
+    progress : ``(done, total)`` iterations after each one; ``total`` is ``max_iter`` per
+        stage (an upper bound: the fit stops early when it converges).
 
     Returns
     -------
@@ -776,8 +779,12 @@ def fit(incidence: Any, n_dims: int, seed: int = 0, device: str | torch.device |
     every = int(verbose) if not isinstance(verbose, bool) else (1 if verbose else 0)
     stage = {"name": ""}
 
+    total_iter = max_iter * (2 if salience == "fitted" else 1)
+
     def report(history: list[float]) -> None:
         it = len(history) - 1
+        if progress is not None:
+            progress(it, total_iter)
         if every and (it % every == 0 or it == 1):
             print(f"mmsb {stage['name']}iter {it:5d}  loglik {history[-1]:.6f}  "
                   f"change {history[-1] - history[-2]:+.3e}  "
