@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from ..progress import ProgressFactory
 
-from ..graph import schema
+from ..graph import queries, schema
 from ..graph.store import open_store
 from ..loaders.records import RejectLog
 from ..loaders.synthetic import synthetic_corpus
@@ -34,11 +34,7 @@ SUMMARY_MD = "summary.md"
 
 def recovered_flows(store: Any, flows: dict[str, str], method: str = "exact") -> int:
     """How many planted paper → patent flows are the paper's rank-1 SIMILAR_TO edge."""
-    rows = store.read_table(
-        f"MATCH (a:{schema.PAPER})-[e:{schema.SIMILAR_TO}]->(b:{schema.PATENT}) "
-        "WHERE e.method = $m AND e.rank = 1 RETURN a.id AS paper, b.id AS patent",
-        {"m": method},
-    ).to_pylist()
+    rows = store.read_table(*queries.rank1_flows(method)).to_pylist()
     got = {r["paper"]: r["patent"] for r in rows}
     return sum(1 for p, t in flows.items() if got.get(p) == t)
 
@@ -47,8 +43,7 @@ def novel_in_top_decile(store: Any, novel: list[str]) -> int:
     """How many planted cross-topic documents have a novelty in the top 10% of all."""
     rows = []
     for label in schema.DOCUMENT_LABELS:
-        rows += store.read_table(f"MATCH (d:{label}) WHERE d.novelty IS NOT NULL "
-                                 "RETURN d.id AS id, d.novelty AS v").to_pylist()
+        rows += store.read_table(*queries.novelty_values(label)).to_pylist()
     if not rows:
         return 0
     values = sorted(r["v"] for r in rows)

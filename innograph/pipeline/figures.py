@@ -25,29 +25,17 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import BadInputError, InnographError
-from ..graph import schema
+from ..graph import queries, schema
 from ..graph.store import Store
 from ..models import figures as fm
 
-_P, _F, _C = schema.PATENT, schema.FIGURE, schema.IPC
 
-FIGURES_QUERY = (
-    f"MATCH (p:{_P})-[:{schema.HAS_FIGURE}]->(f:{_F}) "
-    "RETURN p.id AS patent_id, p.title AS title, p.abstract AS abstract, f.id AS figure_id, "
-    "f.number AS number, f.caption AS caption, f.file AS file "
-    "ORDER BY patent_id, number, figure_id"
-)
-CODES_QUERY = (
-    f"MATCH (p:{_P})-[:{schema.CLASSIFIED_AS}]->(c:{_C}) WHERE c.scheme = $scheme "
-    "RETURN p.id AS id, p.title AS title, p.abstract AS abstract, c.code AS code "
-    "ORDER BY id, code"
-)
 
 
 def figure_rows(store: Store) -> list[dict[str, Any]]:
     """Every (patent, figure) pair: patent_id, title, abstract, figure_id, number, caption,
     file; ordered by patent id then figure number."""
-    return store.read_table(FIGURES_QUERY).to_pylist()
+    return store.read_table(*queries.figures_with_patents()).to_pylist()
 
 
 def _no_figures() -> InnographError:
@@ -210,7 +198,7 @@ def locarno_table(store: Store, level: Literal["class", "subclass"] = "class",
     """
     if level not in ("class", "subclass"):
         raise BadInputError(f"level must be 'class' or 'subclass', not {level!r}")
-    rows = store.read_table(CODES_QUERY, {"scheme": schema.SCHEME_LOCARNO}).to_pylist()
+    rows = store.read_table(*queries.patents_with_codes(schema.SCHEME_LOCARNO)).to_pylist()
     captions: dict[str, list[str]] = {}
     if with_captions:
         for r in figure_rows(store):

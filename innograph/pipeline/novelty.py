@@ -45,7 +45,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 from ..errors import BadInputError, InnographError, ModelMissingError
-from ..graph import schema
+from ..graph import queries, schema
 from ..graph.hypergraph import Incidence, YearRange, incidence
 from ..graph.store import Store
 from ..models import mmsb
@@ -296,8 +296,7 @@ def _score_rows(inc: Incidence, rows: np.ndarray, model: SavedModel) -> np.ndarr
 def _all_documents(store: Store, labels: Sequence[str]) -> pd.DataFrame:
     parts = []
     for label in labels:
-        key = schema.node(label).key
-        t = store.read_table(f"MATCH (d:{label}) RETURN d.{key} AS id, d.year AS year")
+        t = store.read_table(*queries.node_keys(label, ("year",)))
         df = pd.DataFrame({"label": label, "id": t.column("id").to_pylist(),
                            "year": t.column("year").to_pylist()})
         parts.append(df)

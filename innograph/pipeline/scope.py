@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..graph import schema
+from ..graph import queries, schema
 from ..graph.store import Store
 
 __all__ = ["ai_only_predicate", "ai_only_clause", "is_ai_row", "ai_keys", "AI_ONLY_HELP"]
@@ -21,15 +21,9 @@ AI_ONLY_HELP = ("Keep only documents whose final AI label is AI (is_ai, else the
                 "ai_rule; unlabelled documents are left out)")
 
 
-def ai_only_predicate(var: str) -> str:
-    """Cypher condition (Kùzu and Neo4j) true when node ``var``'s final label is AI."""
-    return f"{schema.final_ai_expr(var)} = true"
-
-
-def ai_only_clause(var: str, ai_only: bool) -> str:
-    """``" WHERE <predicate>"`` for ``var`` when ``ai_only``, else ``""`` (to append after a
-    MATCH pattern that has no WHERE of its own)."""
-    return f" WHERE {ai_only_predicate(var)}" if ai_only else ""
+# the Cypher side lives with the other statements (graph.queries)
+ai_only_predicate = queries.ai_only_predicate
+ai_only_clause = queries.ai_only_clause
 
 
 def is_ai_row(row: Mapping[str, Any], is_ai: str = "is_ai", ai_rule: str = "ai_rule") -> bool:
@@ -41,5 +35,5 @@ def ai_keys(store: Store, label: str) -> set[str]:
     """Keys of the ``label`` documents (Paper / Patent) whose final AI label is AI."""
     if label not in schema.DOCUMENT_LABELS:
         raise ValueError(f"--ai-only applies to {schema.DOCUMENT_LABELS}, not {label!r}")
-    t = store.read_table(f"MATCH (d:{label}){ai_only_clause('d', True)} RETURN d.id AS id")
+    t = store.read_table(*queries.ai_document_keys(label))
     return set(t.column("id").to_pylist())

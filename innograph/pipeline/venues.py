@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..graph import queries
 from ..graph import schema as S
 from ..graph.store import Store
 from ..loaders.records import RejectLog
@@ -37,8 +38,7 @@ def load_venues(store: Store, path: str | Path, rejects: RejectLog | None = None
     if rejects is not None:
         for r in bad:
             rejects.add(r)
-    venues = store.read_table(f"MATCH (v:{S.VENUE}) RETURN v.name AS name, v.issn AS issn",
-                              {}).to_pylist()
+    venues = store.read_table(*queries.venues()).to_pylist()
     by_issn = {v["issn"]: v["name"] for v in venues if v.get("issn")}
     by_key: dict[str, str] = {}
     for v in venues:
