@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import BadInputError
-from ..graph import schema
+from ..graph import queries, schema
 from ..graph.store import Store
 from ..loaders.records import Reject, RejectLog
 from ..models import classifier as clf
@@ -57,34 +57,18 @@ def _key(label: str) -> str:
     return schema.node(label).key
 
 
-def _page_query(label: str, columns: Sequence[str], where: str = "true") -> str:
-    """Next page of documents after key ``$after`` (keyset pagination), ``$n`` rows."""
-    k = _key(label)
-    ret = ", ".join([f"d.{k} AS id"] + [f"d.{c} AS {c}" for c in columns])
-    return (f"MATCH (d:{label}) WHERE d.{k} > $after AND ({where}) "
-            f"RETURN {ret} ORDER BY d.{k} LIMIT $n")
-
-
 def _pages(store: Store, label: str, columns: Sequence[str], where: str = "true",
            params: dict[str, Any] | None = None, batch: int = DEFAULT_BATCH_DOCS
            ) -> Iterator[list[dict[str, Any]]]:
     """Documents of ``label`` in key order, ``batch`` at a time, as row dicts."""
-    q = _page_query(label, columns, where)
-    after = ""
-    while True:
-        t = store.read_table(q, {**(params or {}), "after": after, "n": batch})
-        rows = t.to_pylist() if t.num_rows else []
-        if not rows:
-            return
-        yield rows
-        after = rows[-1]["id"]
-        if len(rows) < batch:
-            return
+    for t in queries.paginate(store, queries.node_page, batch, label=label, columns=columns,
+                              where=where, params=params):
+        yield t.to_pylist()
 
 
 def _count(store: Store, label: str, where: str = "true",
            params: dict[str, Any] | None = None) -> int:
-    t = store.read_table(f"MATCH (d:{label}) WHERE {where} RETURN count(d) AS n", params or {})
+    t = store.read_table(*queries.count_nodes(label, where, params))
     return int(t.column(0)[0].as_py() or 0) if t.num_rows else 0
 
 
@@ -92,10 +76,7 @@ def _codes_of(store: Store, label: str, ids: Sequence[str]) -> dict[str, list[st
     """IPC/CPC codes per document id (Locarno codes included; the rule ignores them)."""
     if not ids:
         return {}
-    t = store.read_table(
-        f"MATCH (d:{label})-[:{schema.CLASSIFIED_AS}]->(c:{schema.IPC}) "
-        f"WHERE d.{_key(label)} IN $ids RETURN d.{_key(label)} AS id, c.code AS code",
-        {"ids": list(ids)})
+    t = store.read_table(*queries.codes_of_documents(label, ids))
     out: dict[str, list[str]] = {}
     for r in t.to_pylist() if t.num_rows else []:
         if r["code"]:
@@ -699,9 +680,8 @@ def read_consensus(store: Store, file: str | os.PathLike) -> dict[str, list[Any]
         texts: dict[str, str] = {}
         want = [r[1]["id"] for r in mine]
         for a in range(0, len(want), DEFAULT_BATCH_DOCS):
-            t = store.read_table(f"MATCH (d:{label}) WHERE d.{_key(label)} IN $ids RETURN "
-                                 f"d.{_key(label)} AS id, d.title AS title, "
-                                 "d.abstract AS abstract", {"ids": want[a:a + DEFAULT_BATCH_DOCS]})
+            t = store.read_table(*queries.texts_of_documents(
+                label, want[a:a + DEFAULT_BATCH_DOCS]))
             for r in t.to_pylist():
                 texts[r["id"]] = clf.doc_text(r["title"], r["abstract"])
         for line, rec, y in mine:

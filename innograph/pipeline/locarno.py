@@ -36,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import BadInputError, InnographError, ModelMissingError
-from ..graph import schema
+from ..graph import queries, schema
 from ..graph.store import Store
 from ..models import classifier as clf
 from . import figures as pf
@@ -149,20 +149,16 @@ def patent_texts(title: str | None, abstract: str | None, captions: list[str]) -
 def _where(all_patents: bool, redo: bool) -> tuple[str, dict[str, Any]]:
     parts, params = [], {}
     if not all_patents:
-        parts.append(f"(EXISTS {{ MATCH (d)-[:{schema.CLASSIFIED_AS}]->(c:{schema.IPC}) "
-                     "WHERE c.scheme = $scheme } OR d.kind = $design)")
+        parts.append(queries.LOCARNO_SCOPE)
         params.update({"scheme": schema.SCHEME_LOCARNO, "design": "design"})
     if not redo:
-        parts.append("(d.locarno_model IS NULL OR d.locarno_model <> $model)")
+        parts.append(queries.LOCARNO_PENDING)
     return " AND ".join(parts) or "true", params
 
 
 def _captions(store: Store, ids: list[str]) -> dict[str, list[str]]:
     """Figure captions per patent id, in figure order (number, then figure id)."""
-    t = store.read_table(
-        f"MATCH (d:{_P})-[:{schema.HAS_FIGURE}]->(f:{schema.FIGURE}) WHERE d.{_KEY} IN $ids "
-        "RETURN d.id AS id, f.number AS number, f.id AS fid, f.caption AS caption "
-        "ORDER BY id, number, fid", {"ids": ids})
+    t = store.read_table(*queries.figure_captions(ids))
     out: dict[str, list[str]] = {}
     for r in t.to_pylist():
         if r["caption"]:
@@ -171,7 +167,7 @@ def _captions(store: Store, ids: list[str]) -> dict[str, list[str]]:
 
 
 def _count(store: Store, where: str, params: dict[str, Any]) -> int:
-    t = store.read_table(f"MATCH (d:{_P}) WHERE {where} RETURN count(d) AS n", params)
+    t = store.read_table(*queries.count_nodes(_P, where, params))
     return int(t.column(0)[0].as_py() or 0) if t.num_rows else 0
 
 
