@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import BadInputError, InnographError
-from ..graph import schema
+from ..graph import queries, schema
 from ..graph.store import Store
 from ..models import embeddings as emb
 from ..models.bestmatch import best_match
@@ -47,21 +47,12 @@ def _quiet(_: str) -> None:
 
 
 # ------------------------------------------------------------------ reading
-def _pages(store: Store, label: str, returns: str, where: str = "true",
+def _pages(store: Store, label: str, returns: dict[str, str], where: str = "true",
            page: int = PAGE) -> Iterator[pa.Table]:
-    """Key-ordered pages of ``MATCH (n:label) WHERE where RETURN n.key AS id, returns``."""
-    key = schema.node(label).key
-    q = (f"MATCH (n:{label}) WHERE n.{key} > $after AND ({where}) "
-         f"RETURN n.{key} AS id, {returns} ORDER BY id LIMIT $limit")
-    after = ""
-    while True:
-        t = store.read_table(q, {"after": after, "limit": page})
-        if t.num_rows == 0:
-            return
-        yield t
-        after = t.column("id")[-1].as_py()
-        if t.num_rows < page:
-            return
+    """Key-ordered pages of the ``label`` nodes ``d`` meeting ``where``: ``id`` (the key) and
+    ``returns`` (column -> property), ``page`` rows at a time (``queries.node_page``)."""
+    return queries.paginate(store, queries.node_page, page, label=label, columns=returns,
+                            where=where)
 
 
 def _doc_texts(store: Store, label: str, text: str, page: int = PAGE
@@ -70,8 +61,8 @@ def _doc_texts(store: Store, label: str, text: str, page: int = PAGE
     abstract; "keywords" → the document's keywords by rank, joined with "; "."""
     if text not in ("text", "keywords"):
         raise BadInputError(f"text must be 'text' or 'keywords', not {text!r}")
-    for t in _pages(store, label, "n.title AS title, n.abstract AS abstract, "
-                                  "n.embedding_model AS model", page=page):
+    for t in _pages(store, label, {"title": "title", "abstract": "abstract",
+                                   "model": "embedding_model"}, page=page):
         ids = t.column("id").to_pylist()
         models = t.column("model").to_pylist()
         if text == "text":
@@ -84,13 +75,7 @@ def _doc_texts(store: Store, label: str, text: str, page: int = PAGE
 
 
 def _keywords(store: Store, label: str, first: str, last: str) -> dict[str, list[str]]:
-    key = schema.node(label).key
-    t = store.read_table(
-        f"MATCH (n:{label})-[e:{schema.HAS_KEYWORD}]->(k:{schema.KEYWORD}) "
-        f"WHERE n.{key} >= $first AND n.{key} <= $last "
-        f"RETURN n.{key} AS id, k.{schema.node(schema.KEYWORD).key} AS name, e.rank AS rank, "
-        "e.score AS score ORDER BY id, rank, score DESC, name",
-        {"first": first, "last": last})
+    t = store.read_table(*queries.keywords_in_key_range(label, first, last))
     out: dict[str, list[str]] = {}
     for i, name in zip(t.column("id").to_pylist(), t.column("name").to_pylist()):
         out.setdefault(i, []).append(name)
@@ -353,9 +338,9 @@ def read_vectors(store: Store, label: str, page: int = PAGE
     years: list[int | None] = []
     chunks: list[np.ndarray] = []
     dim = None
-    for t in _pages(store, label, "n.year AS year, n.embedding AS embedding, "
-                                  "n.embedding_model AS model",
-                    where="n.embedding IS NOT NULL", page=page):
+    for t in _pages(store, label, {"year": "year", "embedding": "embedding",
+                                   "model": "embedding_model"},
+                    where="d.embedding IS NOT NULL", page=page):
         col = t.column("embedding").combine_chunks()
         lens = pc.list_value_length(col).to_numpy(zero_copy_only=False)
         if dim is None:

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInputError
-from ..graph import schema
+from ..graph import queries, schema
 from ..graph.store import Store
 from ..normalize import normalize_keyword
-from .scope import ai_only_clause
 
 IDS = ("sequential", "source")
 # the source whose own id orders --ids sequential (a published file read back keeps its order)
@@ -91,10 +90,7 @@ def _merge_given(given: str | None, names: list[str]) -> list[str]:
 
 
 def _keywords(store: Store, label: str) -> dict[str, list[str]]:
-    t = store.read_table(
-        f"MATCH (d:{label})-[e:{schema.HAS_KEYWORD}]->(k:{schema.KEYWORD}) "
-        "RETURN d.id AS id, k.name AS name, e.rank AS rank, e.score AS score"
-    ).to_pylist()
+    t = store.read_table(*queries.keywords_of_documents(label)).to_pylist()
     by_doc: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for r in t:
         rank = r["rank"] if r["rank"] is not None else 1 << 30
@@ -122,9 +118,8 @@ def _documents(store: Store, label: str, columns: dict[str, str], header: list[s
     """Write one document CSV; returns store key → the ID written."""
     props = [columns[h] for h in header if h in columns]
     extra = [p for p in ("keywords_given", "source_ids") if p not in props]
-    ret = ", ".join(f"d.{p} AS {p}" for p in props + extra)
     rows = {r["id"]: r for r in store.read_table(
-        f"MATCH (d:{label}){ai_only_clause('d', ai_only)} RETURN {ret}").to_pylist()}
+        *queries.export_documents(label, props + extra, ai_only)).to_pylist()}
     kws = _keywords(store, label)
     order = sequential_order(rows, label) if ids == "sequential" else id_order(list(rows))
     written = {k: (str(n) if ids == "sequential" else k) for n, k in enumerate(order, 1)}
@@ -169,11 +164,7 @@ def export_csvs(store: Store, out_dir: str | Path, raw: bool = False,
     if method is not None and method not in EXPORT_METHODS:
         raise BadInputError(f"--method {method!r} is not a SIMILAR_TO method: use one of "
                             f"{', '.join(EXPORT_METHODS)}")
-    edges = store.read_table(
-        f"MATCH (a:{schema.PAPER})-[e:{schema.SIMILAR_TO}]->(b:{schema.PATENT}) "
-        "RETURN a.id AS paper, b.id AS patent, e.score AS score, e.rank AS rank, "
-        "e.method AS method"
-    ).to_pylist()
+    edges = store.read_table(*queries.similar_edges()).to_pylist()
     methods = {e["method"] for e in edges}
     if method is not None and method not in methods:
         present = ", ".join(sorted(map(str, methods))) or "none"

@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 import pyarrow as pa
 
-from ..graph import schema
+from ..graph import queries, schema
 from ..graph.store import Store
 from ..models.keywords import CandidateCache, extract_keywords, load_encoder
 from ..progress import ProgressFactory, rich_progress
@@ -59,27 +59,6 @@ def normalise_keywords(pairs: Sequence[tuple[str, float]]) -> list[tuple[str, fl
     return sorted(best.items(), key=lambda kv: -kv[1])
 
 
-def _q_pending(label: str) -> str:
-    """Next page of documents not done with ``$model``, keys after ``$after`` (keyset
-    pagination: a page is never read twice even while marks change)."""
-    key = schema.node(label).key
-    return (f"MATCH (d:{label}) WHERE d.{key} > $after "
-            "AND (d.keywords_model IS NULL OR d.keywords_model <> $model) "
-            f"RETURN d.{key} AS id, d.title AS title, d.abstract AS abstract "
-            f"ORDER BY d.{key} LIMIT $n")
-
-
-def _q_count(label: str, done: bool) -> str:
-    cond = ("d.keywords_model = $model" if done
-            else "d.keywords_model IS NULL OR d.keywords_model <> $model")
-    return f"MATCH (d:{label}) WHERE {cond} RETURN count(d) AS n"
-
-
-def _q_marked(label: str) -> str:
-    key = schema.node(label).key
-    return f"MATCH (d:{label}) WHERE d.keywords_model IS NOT NULL RETURN d.{key} AS id"
-
-
 def _scalar(table: pa.Table) -> int:
     return int(table.column(0)[0].as_py() or 0) if table.num_rows else 0
 
@@ -87,7 +66,7 @@ def _scalar(table: pa.Table) -> int:
 def _unmark_all(store: Store, label: str) -> int:
     """``redo``: clear every ``keywords_model`` mark of ``label`` (edges stay until each
     document's batch replaces them); returns how many documents were marked."""
-    ids = store.read_table(_q_marked(label)).column("id")
+    ids = store.read_table(*queries.keywords_marked(label)).column("id")
     if len(ids):
         store.set_properties(label, pa.table({
             schema.node(label).key: ids,
@@ -176,10 +155,10 @@ def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (
         with (rich_progress() if progress is True
               else nullcontext(progress or None)) as bars:
             for label in labels:
-                done = _scalar(store.read_table(_q_count(label, True), {"model": tag}))
+                done = _scalar(store.read_table(*queries.keywords_count(label, True, tag)))
                 if redo:
                     _unmark_all(store, label)
-                pending = _scalar(store.read_table(_q_count(label, False), {"model": tag}))
+                pending = _scalar(store.read_table(*queries.keywords_count(label, False, tag)))
                 if limit is not None:
                     pending = min(pending, limit)
                 s = {"done_before": 0 if redo else done, "pending": pending, "documents": 0,
@@ -189,13 +168,11 @@ def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (
                 shown = [0]
                 if report:
                     report(0, pending)
-                after = ""
-                while s["documents"] < pending:
-                    n = min(batch_docs, pending - s["documents"])
-                    page = store.read_table(_q_pending(label),
-                                            {"after": after, "model": tag, "n": n})
-                    if page.num_rows == 0:
-                        break
+                # keyset pages: a page is never read twice even while marks change
+                for page in queries.paginate(
+                        store, queries.node_page, batch_docs, limit=pending, label=label,
+                        columns=("title", "abstract"), where=queries.KEYWORDS_PENDING,
+                        params={"model": tag}):
                     ids = page.column("id").to_pylist()
                     texts = [document_text(t, a) for t, a in zip(
                         page.column("title").to_pylist(), page.column("abstract").to_pylist())]
@@ -215,7 +192,6 @@ def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (
                     for k, v in _write_batch(store, label, ids, found, tag).items():
                         s[k] += v
                     s["documents"] += len(ids)
-                    after = ids[-1]
                     if report:
                         shown[0] = s["documents"]
                         report(s["documents"], pending)
@@ -253,11 +229,7 @@ def prune_rare_keywords(store: Store, min_df: int,
     edges: dict[str, pa.Table] = {}
     df: dict[str, int] = {}
     for label in labels:
-        key = schema.node(label).key
-        t = store.read_table(
-            f"MATCH (d:{label})-[e:{schema.HAS_KEYWORD}]->(k:{schema.KEYWORD}) "
-            f"RETURN d.{key} AS id, k.name AS name, e.source AS source, e.score AS score, "
-            "e.model AS model, e.rank AS rank")
+        t = store.read_table(*queries.keyword_edges(label))
         edges[label] = t
         pairs = {(i, n) for i, n in zip(t.column("id").to_pylist(),
                                           t.column("name").to_pylist())}

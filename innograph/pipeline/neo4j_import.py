@@ -31,7 +31,7 @@ import shlex
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..graph import dialect, schema
+from ..graph import dialect, queries, schema
 from ..graph.store import Store
 
 ARRAY_DELIMITER = ";"
@@ -110,28 +110,18 @@ def cell(value: Any, kuzu_type: str) -> str:
 def _pages(store: Store, label: str, columns: list[str]) -> Iterator[list[dict[str, Any]]]:
     """Every ``label`` node's ``columns``, ``PAGE`` rows at a time, in key order (keyset)."""
     key = schema.node(label).key
-    ret = ", ".join(f"n.{c} AS {c}" for c in columns)
-    q = (f"MATCH (n:{label}) WHERE $first OR n.{key} > $after RETURN {ret} "
-         f"ORDER BY n.{key} LIMIT $page")
-    after, first = "", True
-    while True:
-        rows = store.read_table(q, {"first": first, "after": after, "page": PAGE}).to_pylist()
-        if not rows:
-            return
-        yield rows
-        if len(rows) < PAGE:
-            return
-        after, first = rows[-1][key], False
+    for t in queries.paginate(store, queries.node_page, PAGE, key=key, label=label,
+                              columns=columns, key_as=key):
+        yield t.select(columns).to_pylist()
 
 
 def _edge_pages(store: Store, rel_type: str, a: str, b: str,
                 columns: list[str]) -> Iterator[list[dict[str, Any]]]:
     """The ``rel_type`` edges ``a -> b`` (``src``, ``dst`` + ``columns``), by pages of sources."""
-    ka, kb = schema.node(a).key, schema.node(b).key
-    ret = ", ".join([f"x.{ka} AS src", f"y.{kb} AS dst"] + [f"e.{c} AS {c}" for c in columns])
-    q = f"MATCH (x:{a})-[e:{rel_type}]->(y:{b}) WHERE x.{ka} IN $keys RETURN {ret}"
+    ka = schema.node(a).key
     for page in _pages(store, a, [ka]):
-        rows = store.read_table(q, {"keys": [r[ka] for r in page]}).to_pylist()
+        rows = store.read_table(*queries.edge_rows_of_sources(
+            rel_type, a, b, columns, [r[ka] for r in page])).to_pylist()
         rows.sort(key=lambda r: (r["src"], r["dst"], *[str(r[c]) for c in columns]))
         if rows:
             yield rows
