@@ -41,89 +41,17 @@ from matplotlib.figure import Figure
 from ..codes import ipc_level
 from ..errors import BadInputError, InnographError
 from ..graph import analytics as an
-from ..graph import gds
+from ..graph import gds, queries
 from ..graph import schema as S
 from ..graph.store import Store
-from .scope import ai_only_predicate
 
 POPULATION_CSV = Path(__file__).resolve().parent.parent / "data" / "population.csv"
-
-# the year bounds and the --ai-only scope of the document ``d`` (pipeline.scope)
-_YEARS = ("($every_year OR (d.year >= $y0 AND d.year <= $y1)) "
-          f"AND ($all_docs OR {ai_only_predicate('d')})")
 
 #: --ai-only for the analysis running now (set by :func:`_scoped`, read by :func:`read_frame`)
 _AI_ONLY: ContextVar[bool] = ContextVar("innograph_analysis_ai_only", default=False)
 
-#: Every store query of the analyses, by name (Kùzu dialect). Parameters: ``$every_year``
-#: (BOOL: ignore the year bounds), ``$y0`` / ``$y1`` (INT64, inclusive year bounds).
-QUERIES: dict[str, str] = {
-    # patents and their applicants (actor = applicant id), with the applicant's region
-    "patent_applicants": (
-        f"MATCH (a:{S.APPLICANT})-[:{S.APPLIED_FOR}]->(d:{S.PATENT}) WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, a.id AS actor, a.name AS name, "
-        "a.region AS region"),
-    "patent_applicant_countries": (
-        f"MATCH (a:{S.APPLICANT})-[:{S.APPLIED_FOR}]->(d:{S.PATENT}), "
-        f"(a)-[:{S.LOCATED_IN}]->(c:{S.COUNTRY}) WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, a.id AS actor, c.code AS country"),
-    # papers and their institutions: document-level affiliations ...
-    "paper_institutions": (
-        f"MATCH (d:{S.PAPER})-[:{S.AFFILIATED_WITH}]->(i:{S.INSTITUTION}) WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, i.id AS actor, i.name AS name, "
-        "i.region AS region"),
-    # ... and through the authors' affiliations
-    "paper_author_institutions": (
-        f"MATCH (au:{S.AUTHOR})-[:{S.AUTHORED}]->(d:{S.PAPER}), "
-        f"(au)-[:{S.AFFILIATED_WITH}]->(i:{S.INSTITUTION}) WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, i.id AS actor, i.name AS name, "
-        "i.region AS region"),
-    "paper_institution_countries": (
-        f"MATCH (d:{S.PAPER})-[:{S.AFFILIATED_WITH}]->(i:{S.INSTITUTION})"
-        f"-[:{S.LOCATED_IN}]->(c:{S.COUNTRY}) WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, i.id AS actor, c.code AS country"),
-    "paper_author_institution_countries": (
-        f"MATCH (au:{S.AUTHOR})-[r:{S.AUTHORED}]->(d:{S.PAPER}), "
-        f"(au)-[:{S.AFFILIATED_WITH}]->(i:{S.INSTITUTION})-[:{S.LOCATED_IN}]->(c:{S.COUNTRY}) "
-        f"WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, i.id AS actor, c.code AS country, "
-        "r.position AS position"),
-    "paper_author_countries": (
-        f"MATCH (au:{S.AUTHOR})-[r:{S.AUTHORED}]->(d:{S.PAPER}), "
-        f"(au)-[:{S.LOCATED_IN}]->(c:{S.COUNTRY}) WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, c.code AS country, r.position AS position"),
-    # citations and venue impact (papers without a venue keep a null impact)
-    "paper_impact": (
-        f"MATCH (d:{S.PAPER}) WHERE {_YEARS} "
-        f"OPTIONAL MATCH (d)-[:{S.PUBLISHED_IN}]->(v:{S.VENUE}) "
-        "RETURN d.id AS document, d.year AS year, d.cited AS cited, v.impact AS impact"),
-    # issue 16: raw affiliation text (countries are parsed from it), venues, holders
-    "paper_affiliations_text": (
-        f"MATCH (d:{S.PAPER}) WHERE d.affiliations_text IS NOT NULL AND {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, d.affiliations_text AS text"),
-    "paper_venues": (
-        f"MATCH (d:{S.PAPER})-[:{S.PUBLISHED_IN}]->(v:{S.VENUE}) WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, v.name AS venue, v.impact AS impact"),
-    "patents_in_years": (
-        f"MATCH (d:{S.PATENT}) WHERE {_YEARS} RETURN d.id AS document, d.year AS year"),
-    "papers_in_years": (
-        f"MATCH (d:{S.PAPER}) WHERE {_YEARS} RETURN d.id AS document, d.year AS year"),
-    "paper_keywords": (
-        f"MATCH (d:{S.PAPER})-[:{S.HAS_KEYWORD}]->(k:{S.KEYWORD}) WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, k.name AS term"),
-    "patent_keywords": (
-        f"MATCH (d:{S.PATENT})-[:{S.HAS_KEYWORD}]->(k:{S.KEYWORD}) WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, k.name AS term"),
-    "paper_categories": (
-        f"MATCH (d:{S.PAPER}) WHERE d.categories IS NOT NULL AND {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, d.categories AS categories"),
-    "patent_ipc": (
-        f"MATCH (d:{S.PATENT})-[:{S.CLASSIFIED_AS}]->(c:{S.IPC}) WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, c.code AS term"),
-    "paper_ipc": (
-        f"MATCH (d:{S.PAPER})-[:{S.CLASSIFIED_AS}]->(c:{S.IPC}) WHERE {_YEARS} "
-        "RETURN d.id AS document, d.year AS year, c.code AS term"),
-}
+#: Every store query of the analyses, by name (they live in ``graph.queries``).
+QUERIES: dict[str, str] = queries.ANALYSIS_QUERIES
 
 #: Columns of each query, so that an empty result still has them.
 _COLUMNS = {name: re.findall(r"\bAS (\w+)", q) for name, q in QUERIES.items()}
@@ -178,13 +106,7 @@ def load_population(path: str | Path | None = None) -> pd.DataFrame:
 def read_frame(store: Store, name: str, years: tuple[int, int] | None = None) -> pd.DataFrame:
     """Run query ``name`` of :data:`QUERIES` with the year bounds; a DataFrame with the
     query's columns even when no row matched."""
-    q = QUERIES[name]
-    params: dict[str, Any] = {"every_year": years is None,
-                              "y0": int(years[0]) if years else 0,
-                              "y1": int(years[1]) if years else 0,
-                              "all_docs": not _AI_ONLY.get()}
-    params = {k: v for k, v in params.items() if re.search(r"\$" + k + r"\b", q)}
-    df = store.read_table(q, params).to_pandas()
+    df = store.read_table(*queries.analysis(name, years, _AI_ONLY.get())).to_pandas()
     for c in _COLUMNS[name]:
         if c not in df.columns:
             df[c] = pd.Series(dtype=object)
