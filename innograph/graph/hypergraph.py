@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import scipy.sparse as sp
 
-from . import schema
+from . import queries, schema
 
 YearRange = tuple[int | None, int | None]
 
@@ -62,26 +62,11 @@ def keyword_edges(store: Any, years: YearRange | int | None = None,
     source : only edges with this ``source`` property (``input`` | ``keybert``).
     """
     lo, hi = _year_bounds(years)
-    kspec = schema.node(schema.KEYWORD)
-    conds, params = [], {}
-    if lo is not None:
-        conds.append("d.year >= $y0")
-        params["y0"] = lo
-    if hi is not None:
-        conds.append("d.year <= $y1")
-        params["y1"] = hi
-    if source is not None:
-        conds.append("e.source = $src")
-        params["src"] = source
-    where = (" WHERE " + " AND ".join(conds)) if conds else ""
     parts = []
     for label in labels:
-        dspec = schema.node(label)
         if (label, schema.KEYWORD) not in schema.rel(schema.HAS_KEYWORD).pairs:
             raise KeyError(f"{schema.HAS_KEYWORD} does not start at {label}")
-        q = (f"MATCH (d:{label})-[e:{schema.HAS_KEYWORD}]->(k:{schema.KEYWORD}){where} "
-             f"RETURN d.{dspec.key} AS id, d.year AS year, k.{kspec.key} AS keyword")
-        t = store.read_table(q, params)
+        t = store.read_table(*queries.keyword_incidence(label, lo, hi, source))
         parts.append(pa.table({
             "label": pa.array([label] * t.num_rows, pa.string()),
             "id": t.column("id").cast(pa.string()),

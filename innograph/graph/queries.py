@@ -31,7 +31,7 @@ Query = tuple[str, dict[str, Any]]
 __all__ = [
     "Query", "paginate", "ai_only_predicate", "ai_only_clause",
     "node_page", "count_nodes", "node_keys", "ai_document_keys",
-    "keywords_of_documents", "keyword_edges", "keywords_in_key_range",
+    "keywords_of_documents", "keyword_edges", "keyword_incidence", "keywords_in_key_range",
     "codes_of_documents", "texts_of_documents",
     "keywords_count", "keywords_marked", "KEYWORDS_PENDING", "KEYWORDS_DONE",
     "similar_edges", "rank1_flows", "novelty_values", "export_documents",
@@ -160,6 +160,27 @@ def keyword_edges(label: str = S.PAPER) -> Query:
     return (f"MATCH (d:{label})-[e:{S.HAS_KEYWORD}]->(k:{S.KEYWORD}) "
             f"RETURN d.{key} AS id, k.name AS name, e.source AS source, e.score AS score, "
             "e.model AS model, e.rank AS rank", {})
+
+
+def keyword_incidence(label: str = S.PAPER, y0: int | None = None, y1: int | None = None,
+                      source: str | None = None) -> Query:
+    """``id``, ``year``, ``keyword`` per HAS_KEYWORD edge of ``label`` documents, with the
+    document's year in ``y0`` … ``y1`` (inclusive; None: unbounded) and the edge's
+    ``source`` equal to ``source`` (None: any)."""
+    conds, params = [], {}
+    if y0 is not None:
+        conds.append("d.year >= $y0")
+        params["y0"] = y0
+    if y1 is not None:
+        conds.append("d.year <= $y1")
+        params["y1"] = y1
+    if source is not None:
+        conds.append("e.source = $src")
+        params["src"] = source
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    return (f"MATCH (d:{label})-[e:{S.HAS_KEYWORD}]->(k:{S.KEYWORD}){where} "
+            f"RETURN d.{S.node(label).key} AS id, d.year AS year, "
+            f"k.{S.node(S.KEYWORD).key} AS keyword", params)
 
 
 def keywords_of_documents(label: str = S.PAPER) -> Query:
