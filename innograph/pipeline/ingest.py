@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from ..codes import canonical_ipc
 from ..identity import normalise_arxiv_id, normalise_doi, patent_key
-from ..graph import schema
+from ..graph import queries, schema
 from ..graph.store import Store, UpsertCount
 from ..loaders.records import Document, Link, Reject, RejectLog, batched
 from ..normalize import name_key, normalize_keyword, normalize_name
@@ -256,9 +256,8 @@ def _merge_stored(store: Store, label: str, rows: dict[str, dict[str, Any]],
     present = store.existing_keys(label, list(rows))  # key lookups; a fresh load stops here
     if not present:
         return
-    ret = ", ".join(f"d.{c} AS {c}" for c in cols)
-    stored = store.read_table(f"MATCH (d:{label}) WHERE d.id IN $ids RETURN d.id AS id, {ret}",
-                              {"ids": sorted(present)}).to_pylist()
+    stored = store.read_table(*queries.stored_documents(label, cols, sorted(present))
+                              ).to_pylist()
     for s in stored:
         key = s.pop("id")
         summary.merged[label] += 1
@@ -354,9 +353,7 @@ def _meet_arxiv(store: Store, docs: list[Document], arxiv_keys: dict[str, str],
         return
     if "map" not in stored_alias:
         stored_alias["map"] = {}
-        for r in store.read_table(
-                f"MATCH (d:{schema.PAPER}) WHERE d.arxiv_id IS NOT NULL AND d.id <> d.arxiv_id "
-                "RETURN d.id AS id, d.arxiv_id AS arxiv_id ORDER BY id").to_pylist():
+        for r in store.read_table(*queries.arxiv_renamed()).to_pylist():
             stored_alias["map"].setdefault(r["arxiv_id"], r["id"])
     keyed = store.existing_keys(schema.PAPER, sorted({d.props["arxiv_id"] for d in papers}))
     for d in papers:
@@ -383,9 +380,7 @@ def _resolve(store: Store, label: str, source: str | None, ids: list[str],
         if (label, source) not in cache:
             m: dict[str, str] = {}
             needle = json.dumps(source)
-            for r in store.read_table(
-                    f"MATCH (d:{label}) WHERE d.source_ids CONTAINS $s "
-                    "RETURN d.id AS id, d.source_ids AS sids", {"s": needle}).to_pylist():
+            for r in store.read_table(*queries.by_source_id(label, needle)).to_pylist():
                 sid = json.loads(r["sids"]).get(source)
                 if sid is not None:
                     m.setdefault(str(sid), r["id"])

@@ -45,7 +45,7 @@ import pyarrow.compute as pc
 
 from ..codes import canonical_ipc
 from ..errors import BadInputError, InnographError
-from ..graph import schema
+from ..graph import queries, schema
 from ..graph.kuzu_store import conform
 from ..graph.store import Store
 from ..identity import arxiv_id_of, paper_key, patent_key
@@ -653,9 +653,7 @@ class _Load:
             return docs
         ids = sorted(set(pc.filter(arx, has).to_pylist()))
         found: dict[str, str] = {}
-        for r in self.store.read_table(
-                f"MATCH (d:{schema.PAPER}) WHERE d.id IN $ids OR d.arxiv_id IN $ids "
-                "RETURN d.id AS id, d.arxiv_id AS arxiv_id ORDER BY id", {"ids": ids}).to_pylist():
+        for r in self.store.read_table(*queries.arxiv_matches(ids)).to_pylist():
             found.setdefault(r["arxiv_id"] or r["id"], r["id"])
         keys = docs.column("id").to_pylist()
         changed = False
@@ -891,9 +889,7 @@ class _Load:
         if missing:
             m: dict[str, str] = {}
             needle = json.dumps(source)
-            for r in self.store.read_table(
-                    f"MATCH (d:{label}) WHERE d.source_ids CONTAINS $s "
-                    "RETURN d.id AS id, d.source_ids AS sids", {"s": needle}).to_pylist():
+            for r in self.store.read_table(*queries.by_source_id(label, needle)).to_pylist():
                 sid = json.loads(r["sids"]).get(source)
                 if sid is not None:
                     m.setdefault(str(sid), r["id"])
@@ -1140,7 +1136,7 @@ def copy_new_edges(store: Store, rel: str, a: str, b: str, table: pa.Table,
 
 
 def _has_edges(store: Store, rel: str, a: str, b: str) -> bool:
-    r = store.read_table(f"MATCH (:{a})-[e:{rel}]->(:{b}) RETURN 1 AS x LIMIT 1")
+    r = store.read_table(*queries.any_edge(rel, a, b))
     return r.num_rows > 0
 
 
