@@ -42,7 +42,6 @@ from ..codes import ipc_level
 from ..errors import BadInputError, InnographError
 from ..graph import analytics as an
 from ..graph import gds, queries
-from ..graph import schema as S
 from ..graph.store import Store
 
 POPULATION_CSV = Path(__file__).resolve().parent.parent / "data" / "population.csv"
