@@ -434,20 +434,8 @@ class KuzuStore:
             if p not in table.column_names:
                 table = table.append_column(p, pa.nulls(table.num_rows, pa.string()))
         table = _dedupe(table, key_cols)
-        fk = schema.node(from_label).key
-        tk = schema.node(to_label).key
-        kp = list(spec.key_props)
-        t0 = conform(table, [("src", "STRING"), ("dst", "STRING")]
-                     + [(p, "STRING") for p in kp]).rename_columns(
-            ["s", "d"] + [f"q{i}" for i in range(len(kp))])
-        where = " AND ".join(f"(e.{p} = q{i} OR (e.{p} IS NULL AND q{i} IS NULL))"
-                             for i, p in enumerate(kp)) or "true"
-        res = self._conn.execute(
-            f"LOAD FROM t0 MATCH (a:{from_label} {{{fk}: s}})-[e:{rel_type}]->"
-            f"(b:{to_label} {{{tk}: d}}) WHERE {where} RETURN DISTINCT s, d"
-            + "".join(f", q{i}" for i in range(len(kp)))
-        ).get_as_arrow()
-        existing = {tuple(r.values()) for r in res.to_pylist()}
+        found = self.edge_keys(rel_type, from_label, to_label, table.select(key_cols))
+        existing = {tuple(r.values()) for r in found.to_pylist()}
         rows = table.select(key_cols).to_pylist()
         mask = pa.array([tuple(r[c] for c in key_cols) not in existing for r in rows])
         new = table.filter(mask)
