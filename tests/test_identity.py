@@ -176,11 +176,9 @@ def _write(path: Path, header: list[str], rows: list[list]) -> None:
         w.writerows(rows)
 
 
-def test_list_literal_deepinnovation_files_load_and_keywords_round_trip(store, tmp_path):
-    """Published-style files (pandas-written list literals) load with no rejects; export
-    writes each document's keywords as given, in order."""
-    src = tmp_path / "in"
-    src.mkdir()
+def write_published_style(src) -> dict[int, list[str]]:
+    """DeepDiveAI / DeepPatentAI files as pandas writes them (list literals, PNs with kind
+    codes, mixed IPC forms) into folder ``src``; returns the papers' keywords by ID."""
     kw = {1: ["Neural Networks", "deep learning", "Graph-Neural Network"],
           2: ["Reinforcement Learning", "neural networks"], 3: []}
     _write(src / schema.DEEP_DIVE_CSV, schema.DEEP_DIVE_HEADER, [
@@ -191,6 +189,15 @@ def test_list_literal_deepinnovation_files_load_and_keywords_round_trip(store, t
         [1, "US10000001B2", "G06N0003040000, G06N 3/04 (2006.01)", "Pat", "abs", 2020,
          str(["Neural Networks"]), ""],
         [2, "US-10000002-A1", "g06n3/08", "Pat2", "abs", 2021, "a; b", ""]])
+    return kw
+
+
+def test_list_literal_deepinnovation_files_load_and_keywords_round_trip(store, tmp_path):
+    """Published-style files (pandas-written list literals) load with no rejects; export
+    writes each document's keywords as given, in order."""
+    src = tmp_path / "in"
+    src.mkdir()
+    kw = write_published_style(src)
     _write(src / schema.DEEP_COSINE_CSV, schema.DEEP_COSINE_HEADER,
            [[1, 2, 0.5], [2, 1, 0.25]])
     log = RejectLog(None)

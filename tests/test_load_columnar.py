@@ -389,16 +389,9 @@ def test_list_literals_then_a_cosine_file_alone(tmp_path: Path):
     (its IDs resolved through the stored ``source_ids``), then the first files again."""
     src = tmp_path / "in"
     src.mkdir()
-    kw = {1: ["Neural Networks", "deep learning", "Graph-Neural Network"],
-          2: ["Reinforcement Learning", "neural networks"], 3: []}
-    _write(src / schema.DEEP_DIVE_CSV, schema.DEEP_DIVE_HEADER, [
-        [i, f"Paper {i}", "NeurIPS", "abs", str(["Ann Lee", "Bo Chen"]), 2019 + i, 3,
-         str(kw[i]), "" if i != 2 else "10.5555/X2", "en", "article",
-         str(["MIT", "Stanford University"]), ""] for i in (1, 2, 3)])
-    _write(src / schema.DEEP_PATENT_CSV, schema.DEEP_PATENT_HEADER, [
-        [1, "US10000001B2", "G06N0003040000, G06N 3/04 (2006.01)", "Pat", "abs", 2020,
-         str(["Neural Networks"]), ""],
-        [2, "US-10000002-A1", "g06n3/08", "Pat2", "abs", 2021, "a; b", ""]])
+    from .test_identity import write_published_style
+
+    write_published_style(src)
     _write(src / schema.DEEP_COSINE_CSV, schema.DEEP_COSINE_HEADER, [[1, 2, 0.5], [2, 1, 0.25]])
     alone = tmp_path / "alone"
     alone.mkdir()

@@ -340,11 +340,18 @@ class KuzuStore:
         except RuntimeError as e:
             if "duplicated primary key" not in str(e):
                 raise
-            raise InnographError(
-                f"{label}: the store's primary-key index missed a stored key ({e}). "
-                "Kùzu 0.11.3 damages a table's key index when a COPY fails this way: rebuild "
-                "the store from its inputs (innograph load … into a new --db)") from e
+            raise self._key_index_error(label, e) from e
         return table.num_rows
+
+    def _key_index_error(self, label: str, e: Exception) -> InnographError:
+        """The error for a node COPY refused on a key that the diff did not find stored."""
+        return InnographError(
+            f"{label}: the store's primary-key index missed a stored key ({e}). "
+            "The key index holds a key whose row a scan does not list (seen, rarely, "
+            "after a SIGKILL during a load; Kùzu 0.11.3). Rebuild the store from what "
+            f"it holds: innograph check --repair --db {self.path} --out NEWDIR, then "
+            "rerun this command with --db NEWDIR/innograph.db (or load the inputs into a "
+            "new --db)")
 
     def _copy_nodes(self, spec: schema.NodeSpec, rows: pa.Table) -> pa.Table:
         """COPY ``rows`` (keys checked new by primary-key lookup); returns them.
@@ -361,13 +368,7 @@ class KuzuStore:
         except RuntimeError as e:
             if "duplicated primary key" not in str(e):
                 raise
-            raise InnographError(
-                f"{spec.label}: the store's primary-key index missed a stored key ({e}). "
-                "The key index holds a key whose row a scan does not list (seen, rarely, "
-                "after a SIGKILL during a load; Kùzu 0.11.3). Rebuild the store from what "
-                f"it holds: innograph check --repair --db {self.path} --out NEWDIR, then "
-                "rerun this command with --db NEWDIR/innograph.db (or load the inputs into a "
-                "new --db)") from e
+            raise self._key_index_error(spec.label, e) from e
         return rows
 
     def _update_nodes(self, spec: schema.NodeSpec, rows: pa.Table, props: list[str],
