@@ -39,3 +39,8 @@ class ReadOnlyQueryError(InnographError):
 
 class StoreDamagedError(InnographError):
     """The embedded store fails its integrity check (``innograph check``); nothing was written."""
+
+
+class DeviceUnavailableError(InnographError):
+    """A job was asked to run on a device this machine does not have (``--device cuda``
+    without CUDA)."""
