@@ -18,8 +18,8 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 from . import queries, schema
+from ..years import YearRange
 
-YearRange = tuple[int | None, int | None]
 
 
 class Incidence(NamedTuple):

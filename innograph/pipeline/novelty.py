@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -46,7 +45,8 @@ import scipy.sparse as sp
 
 from ..errors import BadInputError, InnographError, ModelMissingError
 from ..graph import queries, schema
-from ..graph.hypergraph import Incidence, YearRange, incidence
+from ..graph.hypergraph import Incidence, incidence
+from ..years import YearRange, parse_years
 from ..graph.store import Store
 from ..models import mmsb
 from .scope import ai_keys
@@ -65,25 +65,6 @@ MODEL_PREFIX = "mmsb"
 def default_model_dir() -> Path:
     """``$INNOGRAPH_MODELS/mmsb``, else ``./models/mmsb``."""
     return Path(os.environ.get("INNOGRAPH_MODELS") or DEFAULT_MODELS_DIR) / MODEL_PREFIX
-
-
-def parse_years(text: str | None) -> YearRange | None:
-    """``"2000-2010"`` → (2000, 2010); ``"2000-"`` / ``"-2010"`` open ends; ``"2005"`` →
-    (2005, 2005); empty → None (all years)."""
-    if text is None or not str(text).strip():
-        return None
-    s = str(text).strip()
-    m = re.fullmatch(r"(\d{4})?\s*(?:-|\.\.)\s*(\d{4})?", s)
-    if m and (m.group(1) or m.group(2)):
-        lo = int(m.group(1)) if m.group(1) else None
-        hi = int(m.group(2)) if m.group(2) else None
-        if lo is not None and hi is not None and lo > hi:
-            raise BadInputError(f"{s!r} ends before it starts", field="years")
-        return lo, hi
-    if re.fullmatch(r"\d{4}", s):
-        return int(s), int(s)
-    raise BadInputError(f"{s!r}: expected A-B, A-, -B or one year (e.g. 2000-2010)",
-                        field="years")
 
 
 def model_name(dims: int, salience: str, years: YearRange | None, seed: int = 0) -> str:
