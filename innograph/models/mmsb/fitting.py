@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy.optimize import brentq
+from scipy.special import logsumexp
 
 from ...progress import Progress
 from ...runtime import resolve_device
@@ -90,31 +92,25 @@ class MMSBFit:
 
 
 def _scale_init(log_z1: np.ndarray, sizes: list[int], total_size: float) -> float:
-    """The ``log s`` maximising ``sum_h X_h |h| log s - sum_k s^k Z_k(1)`` (concave; bisection).
+    """The ``log s`` maximising ``sum_h X_h |h| log s - sum_k s^k Z_k(1)`` (concave).
 
-    Stationary point: ``sum_k k exp(k t + log Z_k(1)) = sum_h X_h |h|``.
+    Stationary point: ``sum_k k exp(k t + log Z_k(1)) = sum_h X_h |h|``, solved in log form
+    (``logsumexp_k(log k + k t + log Z_k(1)) = log sum_h X_h |h|``, increasing in ``t``) by
+    ``scipy.optimize.brentq`` on a bracket grown from ``[-50, 50]``.
     """
     ks = np.asarray(sizes, dtype=np.float64)
     target = math.log(total_size)
 
-    def g(t: float) -> float:
-        a = np.log(ks) + ks * t + log_z1
-        mx = a.max()
-        return float(mx + math.log(np.exp(a - mx).sum()))
+    def excess(t: float) -> float:
+        return float(logsumexp(np.log(ks) + ks * t + log_z1)) - target
 
     lo, hi = -50.0, 50.0
-    while g(lo) > target:
+    while excess(lo) > 0:
         lo *= 2
-    while g(hi) < target:
+    while excess(hi) < 0:
         hi *= 2
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if g(mid) < target:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
-
+    return float(brentq(excess, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps,
+                        maxiter=500))
 
 
 def fit(incidence: Any, n_dims: int, seed: int = 0, device: str | torch.device | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.special import logsumexp
 
 from .data import as_hyperedge_list
 
@@ -57,10 +58,8 @@ def log_propensity(theta: np.ndarray, r: np.ndarray, hyperedges: Any,
         idx = flat[sel]
         sums = np.zeros((b - a, theta.shape[1]))
         _segment_sum(sums, seg, log_theta[idx])
-        with np.errstate(invalid="ignore", over="ignore"):
-            mx = sums.max(axis=1, keepdims=True)
-            safe = np.where(np.isfinite(mx), mx, 0.0)
-            lse = np.log(np.exp(sums - safe).sum(axis=1)) + safe[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            lse = logsumexp(sums, axis=1)  # -inf for a row of -inf (a member with r_i = 0)
             lr = np.bincount(seg, weights=log_r[idx], minlength=b - a)
         done = np.unique(seg)
         out[a + done] = (lse + lr)[done]
