@@ -48,8 +48,8 @@ class Problem:
         """Per-size ``log Z_k``: exact, or importance-sampled with proposal ``q ~ r``."""
         if self.negatives == "exact":
             return log_normaliser(log_u, self.sizes, self.block)
-        r = torch.logsumexp(log_u.detach(), dim=1).double().cpu().exp()
-        q = r / r.sum()
+        # q_i = r_i / sum_j r_j with r_i = sum_d u_{i,d}: a softmax of log r
+        q = torch.softmax(torch.logsumexp(log_u.detach(), dim=1).double().cpu(), dim=0)
         return sampled_log_normaliser(log_u, self.sizes, self.n_negatives, q, self.neg_gen)
 
     def observed(self, log_u: torch.Tensor, backward: bool) -> float:
