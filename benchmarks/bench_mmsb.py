@@ -36,6 +36,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from innograph.models import mmsb  # noqa: E402
+from innograph.runtime import resolve_device  # noqa: E402
 
 SCALES = {
     "cpu": {"hyperedges": 100_000, "keywords": 17_000},
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
     a = ap.parse_args(argv)
     n_edges = a.hyperedges or SCALES[a.scale]["hyperedges"]
     n_kw = a.keywords or SCALES[a.scale]["keywords"]
-    dev = mmsb.resolve_device(a.device)
+    dev = resolve_device(a.device)
     dtype = getattr(torch, a.dtype)
     if a.threads:
         torch.set_num_threads(a.threads)

@@ -18,6 +18,7 @@ import torch
 from sklearn.metrics import normalized_mutual_info_score as nmi
 from sklearn.metrics import roc_auc_score
 
+from innograph.errors import DeviceUnavailableError
 from innograph.models import mmsb
 
 K, PER = 4, 30  # communities, keywords per community
@@ -240,11 +241,16 @@ def test_bad_input_is_refused():
         mmsb.fit(y, 2, negatives="sampled", optimizer="lbfgs", verbose=False)
 
 
-def test_cuda_request_falls_back_to_cpu_without_a_gpu():
+def test_cuda_request_without_a_gpu_is_an_error_and_auto_runs_on_the_cpu():
+    """The one device rule (``innograph.runtime``): an explicit ``cuda`` without CUDA is an
+    error before any work; ``None`` / ``"auto"`` fall back to the CPU."""
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    with pytest.warns(UserWarning, match="CUDA"):
-        assert mmsb.resolve_device("cuda").type == "cpu"
+    y = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1]]))
+    with pytest.raises(DeviceUnavailableError, match="cuda"):
+        mmsb.fit(y, 2, device="cuda", max_iter=2, verbose=False)
+    for auto in (None, "auto"):
+        assert mmsb.fit(y, 2, device=auto, max_iter=2, verbose=False).meta["device"] == "cpu"
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

@@ -31,7 +31,6 @@ compare documents scored by one fit, or within a year in historical mode.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -46,13 +45,13 @@ import scipy.sparse as sp
 from ..errors import BadInputError, InnographError, ModelMissingError
 from ..graph import queries, schema
 from ..graph.hypergraph import Incidence, incidence
-from ..years import YearRange, parse_years
 from ..graph.store import Store
 from ..models import mmsb
+from ..runtime import models_dir
+from ..years import YearRange, parse_years
 from .scope import ai_keys
 
 DEFAULT_DIMS = 20
-DEFAULT_MODELS_DIR = "models"  # as pipeline.embed: $INNOGRAPH_MODELS, else ./models
 DEFAULT_MAX_SIZE = 25  # documents with more keywords are scored but left out of the fit
 DEFAULT_MAX_SINGLE_USE = 0.8  # a document with this share of single-use keywords: no score
 MODE_HISTORICAL = "historical"
@@ -63,8 +62,8 @@ MODEL_PREFIX = "mmsb"
 
 # ----------------------------------------------------------------------------- names
 def default_model_dir() -> Path:
-    """``$INNOGRAPH_MODELS/mmsb``, else ``./models/mmsb``."""
-    return Path(os.environ.get("INNOGRAPH_MODELS") or DEFAULT_MODELS_DIR) / MODEL_PREFIX
+    """``$INNOGRAPH_MODELS/mmsb``, else ``./models/mmsb`` (``innograph.runtime.models_dir``)."""
+    return models_dir() / MODEL_PREFIX
 
 
 def model_name(dims: int, salience: str, years: YearRange | None, seed: int = 0) -> str:
@@ -180,19 +179,29 @@ def _fit_rows(inc: Incidence, rows: np.ndarray, name: str, out_dir: str | Path,
     return fit, save_model(fit, inc.keyword_names, out_dir, name, info)
 
 
+def _has_hyperedges(inc: Incidence, rows: np.ndarray) -> bool:
+    """Some document of ``rows`` has at least 2 keywords (something to fit)."""
+    return bool(len(rows)) and int((np.diff(inc.matrix[rows].indptr) >= 2).sum()) > 0
+
+
 def _require_hyperedges(inc: Incidence, rows: np.ndarray, what: str) -> None:
-    if not len(rows) or int((np.diff(inc.matrix[rows].indptr) >= 2).sum()) == 0:
+    if not _has_hyperedges(inc, rows):
         raise InnographError(f"no document with at least 2 keywords {what}: load documents "
                              "with keywords (or extract them) first")
+
+
+def _is_ai(store: Store, labels: Sequence[str], docs: pd.DataFrame) -> np.ndarray:
+    """(len(docs),) bool: the document (columns ``label``, ``id``) has the final AI label AI
+    (``pipeline.scope``); only documents of ``labels`` can be."""
+    keys = {(label, str(k)) for label in labels for k in ai_keys(store, label)}
+    return np.array([(str(a), str(b)) in keys for a, b in zip(docs["label"], docs["id"])],
+                    dtype=bool)
 
 
 def _ai_scope(store: Store, inc: Incidence) -> Incidence:
     """``inc`` restricted to the documents whose final AI label is AI (``--ai-only``,
     ``pipeline.scope``); keywords left in no kept document are dropped."""
-    keep_keys = {(label, str(k)) for label in schema.DOCUMENT_LABELS
-                 for k in ai_keys(store, label)}
-    rows = np.flatnonzero([(str(a), str(b)) in keep_keys
-                           for a, b in zip(inc.doc_ids["label"], inc.doc_ids["id"])])
+    rows = np.flatnonzero(_is_ai(store, schema.DOCUMENT_LABELS, inc.doc_ids))
     m = inc.matrix[rows]
     cols = np.flatnonzero(np.diff(m.tocsc().indptr) > 0)
     return Incidence(m[:, cols].tocsr(), inc.doc_ids.iloc[rows].reset_index(drop=True),
@@ -355,9 +364,7 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
     inc = incidence(store, labels=labels, source=source)
     if ai_only:
         inc = _ai_scope(store, inc)
-        ai = {(label, str(k)) for label in labels for k in ai_keys(store, label)}
-        docs = docs[[(str(a), str(b)) in ai for a, b in zip(docs["label"], docs["id"])]
-                    ].reset_index(drop=True)
+        docs = docs[_is_ai(store, labels, docs)].reset_index(drop=True)
     row_of = pd.Series(np.arange(len(inc.doc_ids)),
                        index=pd.MultiIndex.from_frame(inc.doc_ids[["label", "id"]].astype(str)))
     key = pd.MultiIndex.from_arrays([docs["label"].astype(str), docs["id"].astype(str)])
@@ -397,8 +404,7 @@ def score_novelty(store: Store, model: str | Path | None = None, historical: boo
             fit_rows = np.flatnonzero((inc_years <= y - 1) & (
                 True if lo is None else inc_years >= lo))
             here = (years == y)
-            hyper = inc.matrix[fit_rows]
-            if not len(fit_rows) or int((np.diff(hyper.indptr) >= 2).sum()) == 0:
+            if not _has_hyperedges(inc, fit_rows):
                 no_model += int(here.sum())
                 log(f"{y}: no earlier documents with 2+ keywords, left null")
                 continue
