@@ -35,7 +35,7 @@ from innograph.graph.fingerprint import fingerprint
 from innograph.graph.store import open_store
 from innograph.loaders.deepinnovation import read_deepinnovation
 from innograph.loaders.records import RejectLog
-from innograph.normalize import normalize_keyword
+from innograph.identity import normalize_keyword
 from innograph.pipeline.ingest import ingest
 from innograph.pipeline.ingest_columnar import ingest_deepinnovation_columnar
 

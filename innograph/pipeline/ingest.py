@@ -29,11 +29,11 @@ from typing import Any, Callable, Iterable
 import pyarrow as pa
 
 from ..codes import canonical_ipc
-from ..identity import normalise_arxiv_id, normalise_doi, patent_key
+from ..identity import name_key, normalise_arxiv_id, normalise_doi, normalize_keyword, \
+    normalize_name, patent_key
 from ..graph import queries, schema
 from ..graph.store import Store, UpsertCount
 from ..loaders.records import Document, Link, Reject, RejectLog, batched
-from ..normalize import name_key, normalize_keyword, normalize_name
 
 DEFAULT_BATCH = 5000
 

@@ -48,13 +48,13 @@ from ..errors import BadInputError, InnographError
 from ..graph import queries, schema
 from ..graph.kuzu_store import conform
 from ..graph.store import Store
-from ..identity import arxiv_id_of, paper_key, patent_key
+from ..identity import arxiv_id_of, name_key, normalize_keyword, normalize_name, paper_key, \
+    patent_key
 from ..loaders import deepinnovation as deep
 from ..loaders.mapping import map_row
 from ..loaders.records import MAX_FIELD_CHARS, MIN_YEAR, Document, Link, Reject, RejectLog, \
     max_year
 from ..loaders.tabular import MAX_LINE_BYTES, Row, read_rows
-from ..normalize import name_key, normalize_keyword, normalize_name
 from .ingest import LoadSummary, _document, _merge_stored, _Tables
 
 __all__ = ["ingest_deepinnovation_columnar", "deep_files", "DEFAULT_BLOCK_ROWS"]
