@@ -1,6 +1,6 @@
 """The entity nodes and edges of a block's plain rows (keywords, authors, institutions,
-venues, IPC codes), as ``ingest._document`` makes them for one document, built as arrow
-tables from the per-distinct results.
+venues, IPC codes), as ``ingest.add_document`` makes them for one document, built as
+arrow tables from the per-distinct results.
 """
 
 from __future__ import annotations

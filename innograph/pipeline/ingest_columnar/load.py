@@ -20,7 +20,7 @@ from ...loaders import deepinnovation as deep
 from ...loaders.mapping import map_row
 from ...loaders.records import MIN_YEAR, Document, Reject, RejectLog, max_year
 from ...loaders.tabular import Row, read_rows
-from ..ingest import LoadSummary, _document, _merge_stored, _Tables
+from ..ingest import BatchTables, LoadSummary, add_document, merge_stored
 from .edges import copy_new_edges, first_rows
 from .entities import Fast, fast_edges, with_line
 from .files import Block, blocks
@@ -238,9 +238,9 @@ class _Load:
                 "__file", pa.array([fast.file] * len(fast.lines), pa.string()))
             parts.append(conform(t, typed + extra))
         doc_rows = []
-        for d in slow:  # ingest._document makes the node row (counters not touched here)
-            t = _Tables(LoadSummary())
-            _document(t, d)
+        for d in slow:  # add_document makes the node row (counters not touched here)
+            t = BatchTables(LoadSummary())
+            add_document(t, d)
             row = t.nodes[label][d.id]
             doc_rows.append({**{c: row.get(c) for c in cols}, "__line": d.line,
                              "__file": d.file, "__sid": d.source_id})
@@ -267,9 +267,9 @@ class _Load:
                 if d.line not in key_of:
                     continue
                 d.id = key_of[d.line]
-                t = _Tables(self.summary)  # counts invalid codes, as the row path does
+                t = BatchTables(self.summary)  # counts invalid codes, as the row path does
                 yearless = self.summary.yearless
-                _document(t, d)
+                add_document(t, d)
                 self.summary.yearless = yearless
                 for lab, rows in t.nodes.items():
                     if lab != label:
@@ -289,7 +289,7 @@ class _Load:
             old = write.filter(mask)
             rows_by_key = {r["id"]: {k: v for k, v in r.items() if v is not None}
                            for r in old.to_pylist()}
-            _merge_stored(self.store, label, rows_by_key, self.summary)
+            merge_stored(self.store, label, rows_by_key, self.summary)
             merged = conform(pa.Table.from_pylist(list(rows_by_key.values())), typed)
             c = self.store.upsert_nodes(label, merged, overwrite=True)
             self.summary.inserted[label] += c.inserted

@@ -4,7 +4,7 @@ codes), run once per distinct cell value of a block, their results taken back to
 ``patent_keys`` / ``paper_keys`` give the row path's keys (``mapping._assign_key``),
 by kernels for the common forms and by ``innograph.identity`` for the rest;
 ``author_rows`` / ``institution_rows`` / ``venue_rows`` / ``code_rows`` give the entity
-tuples ``ingest._document`` makes from one cell.
+tuples ``ingest.add_document`` makes from one cell.
 """
 
 from __future__ import annotations
