@@ -4,7 +4,6 @@ hand-computed cases, degenerate inputs, and networkx agreement on small graphs."
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -15,7 +14,8 @@ from hypothesis import strategies as st
 
 from innograph.graph import analytics as an
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from .conftest import shared_file
+
 
 # ---------------------------------------------------------------------------------------
 # Cooperation paper (reference/iur-cooperation-provinces-paper.txt), Table 1, as printed:
@@ -503,17 +503,10 @@ def test_cooccurrence_clusters_empty_graph():
 
 
 # ------------------------------------------------------------------------------ real data
-def _shared(name: str) -> Path:
-    p = SHARED_DATA / "papers" / name
-    if not p.exists():
-        pytest.skip(f"REAL DATA MISSING: {p} (tests read ../shared/data beside the checkout)")
-    return p
-
-
 def test_real_arxiv_terms_cooccurrence_matches_pandas_counts():
     import ast
 
-    df = pd.read_csv(_shared("arxiv-titles-terms.csv"))
+    df = pd.read_csv(shared_file("papers", "arxiv-titles-terms.csv"))
     doc_terms = {i: ast.literal_eval(t) for i, t in enumerate(df["terms"])}
     G = an.cooccurrence_network(doc_terms)
     # hand counts with plain Python

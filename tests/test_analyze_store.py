@@ -17,7 +17,7 @@ from innograph.graph import schema as S
 from innograph.graph.store import open_store
 from innograph.pipeline import analyze as az
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from .conftest import shared_file
 
 
 def _t(**cols) -> pa.Table:
@@ -344,9 +344,7 @@ def _country(inst: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def arxiv_2023():
-    p = SHARED_DATA / "papers" / "arxiv-2023-with-affiliations.csv"
-    if not p.exists():
-        pytest.skip(f"REAL DATA MISSING: {p} (tests read ../shared/data beside the checkout)")
+    p = shared_file("papers", "arxiv-2023-with-affiliations.csv")
     # ids as text (2309.10 is not 2309.1); the listing repeats some papers: keep the first
     df = pd.read_csv(p, dtype={"paper_id": str}).drop_duplicates("paper_id")
     docs = []

@@ -25,26 +25,19 @@ from innograph.models import classifier as clf
 from innograph.pipeline import classify as pc
 from innograph.pipeline.ingest import ingest
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
-NN_CSV = DATA / "patents" / "google-patents-neural-network.csv"
-BB_CSV = DATA / "patents" / "google-patents-baseball.csv"
-ARXIV_TT = DATA / "papers" / "arxiv-titles-terms.csv"
-ARXIV_07 = DATA / "papers" / "arxiv-2007-snapshot.csv"
+from .conftest import shared_file
 
-
-def _need(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"REAL DATA ABSENT: {path} not found (shared/data must sit beside the "
-                    "checkout); this classifier test needs it")
-    return path
+NN_CSV = ("patents", "google-patents-neural-network.csv")  # under ../shared/data
+BB_CSV = ("patents", "google-patents-baseball.csv")
+ARXIV_TT = ("papers", "arxiv-titles-terms.csv")
+ARXIV_07 = ("papers", "arxiv-2007-snapshot.csv")
 
 
 @pytest.fixture(scope="module")
 def patents() -> pd.DataFrame:
     """Real weak-labelled patents: neural-network query = AI (1), baseball query = 0."""
-    nn = pd.read_csv(_need(NN_CSV), dtype=str).assign(y=1)
-    bb = pd.read_csv(_need(BB_CSV), dtype=str).assign(y=0)
+    nn = pd.read_csv(shared_file(*NN_CSV), dtype=str).assign(y=1)
+    bb = pd.read_csv(shared_file(*BB_CSV), dtype=str).assign(y=0)
     df = pd.concat([nn, bb], ignore_index=True).drop_duplicates("patent_number")
     df["text"] = [clf.doc_text(t, a) for t, a in zip(df.patent_title, df.patent_abstract)]
     return df
@@ -179,10 +172,10 @@ def test_rule_on_real_weak_labelled_patents(patents):
 def test_rule_on_real_arxiv_categories():
     """arXiv cs.CV / cs.LG / stat.ML titles: mostly AI by keywords; a 2007 physics-heavy
     snapshot: hardly any."""
-    tt = pd.read_csv(_need(ARXIV_TT))
+    tt = pd.read_csv(shared_file(*ARXIV_TT))
     flags = clf.rule_labels([clf.doc_text(t, a) for t, a in zip(tt.titles, tt.summaries)])
     assert flags.mean() > 0.75
-    old = pd.read_csv(_need(ARXIV_07))
+    old = pd.read_csv(shared_file(*ARXIV_07))
     flags = clf.rule_labels([clf.doc_text(t, a) for t, a in zip(old.title, old.abstract)])
     assert flags.mean() < 0.02
 
@@ -340,11 +333,11 @@ def store_setup(tmp_path_factory, patents):
                                  else None, codes=codes))
             if k >= N_TRAIN_PER_CLASS:
                 held.add(pid)
-    tt = pd.read_csv(_need(ARXIV_TT)).head(10)
+    tt = pd.read_csv(shared_file(*ARXIV_TT)).head(10)
     for k, r in enumerate(tt.itertuples()):
         docs.append(Document(kind="paper", id=f"tt{k}", title=r.titles, abstract=r.summaries,
                              props={"categories": " ".join(ast.literal_eval(r.terms))}))
-    old = pd.read_csv(_need(ARXIV_07), dtype=str).head(10)
+    old = pd.read_csv(shared_file(*ARXIV_07), dtype=str).head(10)
     for k, r in enumerate(old.itertuples()):
         docs.append(Document(kind="paper", id=f"old{k}", title=r.title, abstract=r.abstract,
                              props={"categories": r.categories}))

@@ -18,22 +18,16 @@ from innograph.graph.store import open_store
 from innograph.models import embeddings as emb
 from innograph.pipeline.embed import embed, match, read_vectors
 
+from .conftest import shared_file
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
 GPU = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-
-
-def _shared(rel: str) -> Path:
-    p = SHARED / rel
-    if not p.exists():
-        pytest.skip(f"SHARED DATA MISSING: {p} (tests read ../shared/data beside the repo)")
-    return p
 
 
 def _patent_texts(n: int) -> list[str]:
     import pandas as pd
 
-    df = pd.read_csv(_shared("patents/google-patents-neural-network.csv"), nrows=n)
+    df = pd.read_csv(shared_file("patents/google-patents-neural-network.csv"), nrows=n)
     return [f"{t}. {a}" for t, a in zip(df.patent_title, df.patent_abstract)]
 
 
@@ -53,7 +47,7 @@ np.save(sys.argv[2], np.concatenate([emb.doc2vec_vectors(m), emb.infer_vectors(m
 def test_doc2vec_deterministic_runs_give_identical_vectors(tmp_path):
     """Two runs in separate processes with different PYTHONHASHSEED: identical trained and
     inferred vectors (gensim alone would differ: Python's salted hash seeds infer_vector)."""
-    csv = _shared("patents/google-patents-neural-network.csv")
+    csv = shared_file("patents/google-patents-neural-network.csv")
     outs = []
     for hs in ("1", "2"):
         out = tmp_path / f"v{hs}.npy"
@@ -288,10 +282,10 @@ def test_match_by_index_reports_recall_and_keeps_exact_edges(tmp_path):
 def _real_tables(n_each: int = 150):
     import pandas as pd
 
-    old = pd.read_csv(_shared("papers/arxiv-2007-snapshot.csv"), dtype=str, nrows=n_each)
-    new = pd.read_csv(_shared("papers/arxiv-2023-with-affiliations.csv"), dtype=str)
+    old = pd.read_csv(shared_file("papers/arxiv-2007-snapshot.csv"), dtype=str, nrows=n_each)
+    new = pd.read_csv(shared_file("papers/arxiv-2023-with-affiliations.csv"), dtype=str)
     new = new.drop_duplicates("paper_id").head(n_each)  # the file repeats some papers
-    pat = pd.read_csv(_shared("patents/google-patents-neural-network.csv"), dtype=str,
+    pat = pd.read_csv(shared_file("patents/google-patents-neural-network.csv"), dtype=str,
                       nrows=2 * n_each)
     # arXiv ids lost their leading zero in this CSV ("704.0001" is 0704.0001: April 2007)
     old_ids = [i.split(".")[0].zfill(4) + "." + i.split(".")[1] for i in old["id"]]

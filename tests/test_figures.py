@@ -17,8 +17,7 @@ from innograph.loaders.uspto_xml import read_uspto_xml
 from innograph.models import figures as fm
 from innograph.pipeline import figures as pf
 
-REPO = Path(__file__).resolve().parents[1]
-DESIGN_DIR = REPO.parent / "shared" / "data" / "uspto-design"
+from .conftest import shared_file
 
 
 # ------------------------------------------------------------------ pure functions
@@ -78,9 +77,7 @@ def test_missing_model_path_is_a_clear_error(tmp_path):
 # ------------------------------------------------------------------ store pipeline
 @pytest.fixture(scope="module")
 def design_docs() -> list[Document]:
-    if not DESIGN_DIR.is_dir():
-        pytest.skip(f"REAL DATA ABSENT: {DESIGN_DIR} not found; figure pipeline tests skipped")
-    return [d for d in read_uspto_xml(DESIGN_DIR) if isinstance(d, Document)]
+    return [d for d in read_uspto_xml(shared_file("uspto-design")) if isinstance(d, Document)]
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +167,7 @@ def test_ingest_writes_figures_and_locarno_codes(design_docs, tmp_path):
 
     s = open_store(str(tmp_path / "ing.db"))
     try:
-        summary = ingest.ingest(s, read_uspto_xml(DESIGN_DIR), RejectLog(None))
+        summary = ingest.ingest(s, read_uspto_xml(shared_file("uspto-design")), RejectLog(None))
         assert summary.rejected == 0
         assert s.count(schema.PATENT) == 20
         assert s.count(schema.FIGURE) == s.count(schema.HAS_FIGURE) == 251

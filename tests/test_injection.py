@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from innograph.graph.store import open_store
 from innograph.loaders.records import Document, Org, Person, RejectLog
-from innograph.normalize import name_key, normalize_keyword, normalize_name
+from innograph.identity import name_key, normalize_keyword, normalize_name
 from innograph.pipeline.ingest import ingest
 
 NASTY = ["'", '"', "`", "{", "}", "//", "/*", "*/", "DETACH DELETE", "$x", "\\", ";", ")", "(",

@@ -35,7 +35,7 @@ from innograph.graph.fingerprint import fingerprint
 from innograph.graph.store import open_store
 from innograph.loaders.deepinnovation import read_deepinnovation
 from innograph.loaders.records import RejectLog
-from innograph.normalize import normalize_keyword
+from innograph.identity import normalize_keyword
 from innograph.pipeline.ingest import ingest
 from innograph.pipeline.ingest_columnar import ingest_deepinnovation_columnar
 
@@ -486,7 +486,7 @@ def test_quoted_newlines_keep_the_block_reader_and_their_lines(corpus: Path, tmp
     file (line numbers from the byte scan), the rows with a newline take the row path's
     mapping, and the graph and the rejects (lines after the multi-line records) are the
     row path's."""
-    from innograph.pipeline import ingest_columnar
+    from innograph.pipeline.ingest_columnar import load as ingest_columnar
 
     folder = tmp_path / "deep"
     folder.mkdir()

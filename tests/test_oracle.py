@@ -33,7 +33,7 @@ from innograph.graph.store import Store, open_store
 from innograph.loaders.arxiv import read_arxiv
 from innograph.loaders.google_patents import read_google_patents
 from innograph.loaders.records import RejectLog
-from innograph.normalize import normalize_keyword
+from innograph.identity import normalize_keyword
 from innograph.pipeline.classify import classify_rule
 from innograph.pipeline.ingest import ingest
 from innograph.pipeline.query import run_named_query

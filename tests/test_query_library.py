@@ -12,7 +12,7 @@ from innograph.graph import dialect
 from innograph.graph.store import open_store
 from innograph.loaders.records import RejectLog
 from innograph.loaders.synthetic import synthetic_corpus
-from innograph.normalize import normalize_keyword
+from innograph.identity import normalize_keyword
 from innograph.pipeline.ingest import ingest
 from innograph.pipeline.query import run_named_query
 

@@ -8,7 +8,6 @@ import ast
 import itertools
 import random
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,8 @@ from innograph.analysis import cooperation as co
 from innograph.analysis import regions as rg
 from innograph.graph import analytics as an
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from .conftest import shared_file
+
 
 # ------------------------------------------------------------------------ applicant types
 TYPED = [
@@ -176,9 +176,7 @@ _EMAIL = re.compile(r"^[\w.+'-]+@(?:[\w-]+\.)+([A-Za-z]{2,})$")
 
 @pytest.fixture(scope="module")
 def arxiv_affiliations():
-    p = SHARED_DATA / "papers" / "arxiv-2023-with-affiliations.csv"
-    if not p.exists():
-        pytest.skip(f"REAL DATA MISSING: {p} (tests read ../shared/data beside the checkout)")
+    p = shared_file("papers", "arxiv-2023-with-affiliations.csv")
     df = pd.read_csv(p, dtype={"paper_id": str}).drop_duplicates("paper_id")
     return [[str(x).strip() for x in ast.literal_eval(a)] for a in df["affilliations"]]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import math
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -21,7 +20,8 @@ from innograph.graph.store import open_store
 from innograph.pipeline import analyze as az
 from tests.test_analyze_store import _build_demo, _edges, _t
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from .conftest import shared_file
+
 
 # ----------------------------------------------------------- typed cooperation by province
 # applicant id: name, region column (as a user's file may give it), country
@@ -280,9 +280,7 @@ def test_cli_load_venues_reports_and_strict(tmp_path):
 
 # ------------------------------------------------------------ real arXiv 2023 through the CLI
 def test_real_arxiv_2023_countries_through_loader_and_cli(tmp_path):
-    p = SHARED_DATA / "papers" / "arxiv-2023-with-affiliations.csv"
-    if not p.exists():
-        pytest.skip(f"REAL DATA MISSING: {p} (tests read ../shared/data beside the checkout)")
+    p = shared_file("papers", "arxiv-2023-with-affiliations.csv")
     db = str(tmp_path / "a.db")
     run = CliRunner()
     r = run.invoke(app, ["load", "arxiv", str(p), "--db", db, "--rejects",
@@ -311,9 +309,7 @@ def test_real_arxiv_2023_countries_through_loader_and_cli(tmp_path):
 
 
 def test_arxiv_affiliations_variant_keeps_the_raw_list():
-    p = SHARED_DATA / "papers" / "arxiv-2023-with-affiliations.csv"
-    if not p.exists():
-        pytest.skip(f"REAL DATA MISSING: {p} (tests read ../shared/data beside the checkout)")
+    p = shared_file("papers", "arxiv-2023-with-affiliations.csv")
     from innograph.loaders.arxiv import read_arxiv
 
     raw = pd.read_csv(p, dtype={"paper_id": str})["affilliations"].head(50).tolist()

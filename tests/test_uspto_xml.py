@@ -19,16 +19,12 @@ from innograph.loaders.uspto_xml import (
     split_documents,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-DESIGN_DIR = REPO.parent / "shared" / "data" / "uspto-design"
+from .conftest import shared_file
 
 
 @pytest.fixture(scope="module")
 def design_dir() -> Path:
-    if not DESIGN_DIR.is_dir():
-        pytest.skip(f"REAL DATA ABSENT: {DESIGN_DIR} not found (shared/data must sit beside "
-                    "the checkout); USPTO XML tests on real grants skipped")
-    return DESIGN_DIR
+    return shared_file("uspto-design")
 
 
 @pytest.fixture(scope="module")

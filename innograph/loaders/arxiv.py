@@ -70,7 +70,7 @@ from ..errors import BadInputError
 from ..graph import schema
 from ..identity import normalise_arxiv_id
 from .mapping import (ColumnMapping, FieldError, parse_list, person_name, read_mapped,
-                      split_names, year_of)
+                      split_names, year_in)
 from .records import Document, Org, Person, Record, Reject
 from .tabular import TableInfo, read_rows
 
@@ -157,18 +157,12 @@ def _kaggle_year(values: dict[str, Any]) -> tuple[int | None, str | None]:
         elif items and isinstance(items[0], str):
             created = items[0]
         if created:
-            try:
-                y = year_of(created)
-            except ValueError as e:
-                raise FieldError(str(e), "versions") from None
+            y = year_in(created, "versions")
             if y is not None:
                 return y, "first_version"
     upd = _first(values, "update_date")
     if upd is not None:
-        try:
-            y = year_of(upd)
-        except ValueError as e:
-            raise FieldError(str(e), "update_date") from None
+        y = year_in(upd, "update_date")
         if y is not None:
             return y, "update_date"
     y = year_from_arxiv_id(repair_arxiv_id(_first(values, "id")))
@@ -341,10 +335,7 @@ def _scraped_mapping(header: list[str], id_col: str) -> ColumnMapping:
     def year(v: dict[str, Any]) -> tuple[int | None, str | None]:
         for c in date_cols:
             if _first(v, c) is not None:
-                try:
-                    y = year_of(_first(v, c))
-                except ValueError as e:
-                    raise FieldError(str(e), c) from None
+                y = year_in(_first(v, c), c)
                 if y is not None:
                     return y, c
         y = year_from_arxiv_id(normalise_arxiv_id(repair_arxiv_id(_first(v, id_col))))

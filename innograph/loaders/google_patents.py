@@ -44,7 +44,7 @@ from typing import Any, Iterator
 from ..errors import BadInputError
 from ..identity import patent_key
 from .mapping import (ColumnMapping, FieldError, collapse_ws, read_mapped, split_names,
-                      year_of)
+                      year_in)
 from .records import Org, Person, Record
 from .tabular import TableInfo
 
@@ -86,10 +86,7 @@ def _year_from(values: dict[str, Any], candidates: list[tuple[str, str]],
         v = values.get(col)
         if v is None or (isinstance(v, str) and not v.strip()):
             continue
-        try:
-            y = year_of(v)
-        except ValueError as e:
-            raise FieldError(str(e), col) from None
+        y = year_in(v, col)
         if y is not None:
             return y, source
     raise FieldError("missing year: no " + ", ".join(c for c, _ in candidates), first_col)
@@ -99,10 +96,7 @@ def _grant_year(values: dict[str, Any], col: str) -> int | None:
     v = values.get(col)
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
-    try:
-        return year_of(v)
-    except ValueError as e:
-        raise FieldError(str(e), col) from None
+    return year_in(v, col)
 
 
 SOURCE = "google-patents"  # the source name in ``sources`` / ``source_ids``

@@ -54,13 +54,15 @@ from ..codes import canonical_ipc
 from ..errors import BadInputError
 from ..identity import arxiv_id_of, paper_key, patent_key
 from ..graph import schema
-from .records import Document, Org, Person, Record, Reject, check_text, parse_year
+from .records import NULL_WORDS, Document, Org, Person, Record, Reject, check_text, \
+    parse_year
 from .tabular import Row, TableInfo, read_rows
 
 __all__ = [
     "ColumnMapping", "FieldError", "FIELDS", "ALIASES", "parse_map", "mapping_from_spec",
     "map_row", "read_mapped", "read_csv_mapped", "parse_list", "split_names", "person_name",
-    "canonical_code", "parse_codes", "derive_id", "year_of", "collapse_ws", "known_fields",
+    "canonical_code", "parse_codes", "derive_id", "year_of", "year_in", "collapse_ws",
+    "known_fields",
 ]
 
 Getter = Union[str, Callable[[dict[str, Any]], Any]]
@@ -261,10 +263,30 @@ def year_of(value: Any) -> int | None:
     return parse_year(value)
 
 
+def year_in(value: Any, column: str) -> int | None:
+    """``year_of(value)``, its ``ValueError`` raised as a ``FieldError`` naming ``column``
+    (the source column the Reject names)."""
+    try:
+        return year_of(value)
+    except ValueError as e:
+        raise FieldError(str(e), column) from None
+
+
 def derive_id(title: str, prefix: str = "title-") -> str:
     """A stable id for a record without one: ``prefix + sha1(normalised title)[:16]``."""
     key = _WS.sub(" ", title.casefold()).strip()
     return prefix + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _number(s: str, what: str) -> float | None:
+    """``float(s)`` of stripped cell text; ``None`` for an empty cell or a ``NULL_WORDS``
+    one; ``FieldError`` ("not <what>") for other text."""
+    if not s or s.lower() in NULL_WORDS:
+        return None
+    try:
+        return float(s)
+    except ValueError:
+        raise FieldError(f"not {what}: {s[:40]!r}") from None
 
 
 def _to_int(v: Any) -> int | None:
@@ -281,12 +303,9 @@ def _to_int(v: Any) -> int | None:
             raise FieldError(f"not an integer: {v!r}")
         return int(v)
     s = str(v).strip().replace(",", "")
-    if not s or s.lower() in {"nan", "none", "null", "na", "n/a"}:
+    f = _number(s, "an integer")
+    if f is None:
         return None
-    try:
-        f = float(s)
-    except ValueError:
-        raise FieldError(f"not an integer: {s[:40]!r}") from None
     if not f.is_integer():
         raise FieldError(f"not an integer: {s[:40]!r}")
     return int(f)
@@ -300,13 +319,10 @@ def _to_float(v: Any) -> float | None:
     if isinstance(v, (int, float)):
         f = float(v)
     else:
-        s = str(v).strip()
-        if not s or s.lower() in {"nan", "none", "null", "na", "n/a"}:
+        parsed = _number(str(v).strip(), "a number")
+        if parsed is None:
             return None
-        try:
-            f = float(s)
-        except ValueError:
-            raise FieldError(f"not a number: {s[:40]!r}") from None
+        f = parsed
     if math.isnan(f):
         return None
     if math.isinf(f):
@@ -537,18 +553,10 @@ def map_row(row: Row, kind: str, mapping: ColumnMapping) -> Document | Reject:
             doc.keywords = [k for k in (check_text(x) for x in parse_list(get("keywords"))
                                         if x is not None and not isinstance(x, (list, dict)))
                             if k]
-        current = "authors"
-        if "authors" in mapping.fields:
-            doc.authors = _persons(get("authors"))
-        current = "applicants"
-        if "applicants" in mapping.fields:
-            doc.applicants = _orgs(get("applicants"))
-        current = "institutions"
-        if "institutions" in mapping.fields:
-            doc.institutions = _orgs(get("institutions"))
-        current = "venue"
-        if "venue" in mapping.fields:
-            doc.venue = collapse_ws(get("venue"))
+        for current, parse in (("authors", _persons), ("applicants", _orgs),
+                               ("institutions", _orgs), ("venue", collapse_ws)):
+            if current in mapping.fields:
+                setattr(doc, current, parse(get(current)))
         for scheme in (schema.SCHEME_IPC, schema.SCHEME_CPC):
             current = scheme
             if scheme in mapping.fields:

@@ -23,6 +23,8 @@ from ..graph import schema
 
 MIN_YEAR = 1790  # the first US patent act; older "years" are errors
 MAX_FIELD_CHARS = 1_000_000  # a field longer than this is rejected (see README)
+# text that stands for an empty cell in numeric and year columns (compared lower-cased)
+NULL_WORDS = frozenset({"nan", "none", "null", "na", "n/a"})
 
 
 def max_year() -> int:
@@ -144,7 +146,7 @@ def parse_year(value: Any) -> int | None:
         y = int(value)
     else:
         s = str(value).strip()
-        if not s or s.lower() in {"nan", "none", "null", "na", "n/a"}:
+        if not s or s.lower() in NULL_WORDS:
             return None
         if s.startswith("-"):
             raise ValueError(f"negative year {s[:40]!r}")

@@ -77,7 +77,7 @@ from typing import IO, Iterable, Iterator
 
 from ..errors import BadInputError
 from ..graph import schema
-from ..normalize import name_key
+from ..identity import name_key
 from .mapping import canonical_code
 from .records import Document, Org, Person, Reject, check_text, parse_year
 

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import BadInputError
 from ..graph import queries, schema
 from ..graph.store import Store
-from ..normalize import normalize_keyword
+from ..identity import normalize_keyword
 
 IDS = ("sequential", "source")
 # the source whose own id orders --ids sequential (a published file read back keeps its order)

@@ -29,11 +29,11 @@ from typing import Any, Callable, Iterable
 import pyarrow as pa
 
 from ..codes import canonical_ipc
-from ..identity import normalise_arxiv_id, normalise_doi, patent_key
+from ..identity import name_key, normalise_arxiv_id, normalise_doi, normalize_keyword, \
+    normalize_name, patent_key
 from ..graph import queries, schema
 from ..graph.store import Store, UpsertCount
 from ..loaders.records import Document, Link, Reject, RejectLog, batched
-from ..normalize import name_key, normalize_keyword, normalize_name
 
 DEFAULT_BATCH = 5000
 
@@ -88,8 +88,9 @@ def clean_country(value: str | None) -> str | None:
     return s
 
 
-class _Tables:
-    """Accumulates rows per node label and per (rel, from, to) for one batch."""
+class BatchTables:
+    """Accumulates rows per node label (key → row; later mentions only fill gaps) and per
+    (rel, from, to) (a list of edge rows) for one batch, and the batch's ``summary``."""
 
     def __init__(self, summary: LoadSummary | None = None) -> None:
         self.nodes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
@@ -111,7 +112,7 @@ class _Tables:
         self.edges[(rel, a, b)].append({"src": src, "dst": dst, **props})
 
 
-def _person(t: _Tables, p: Any) -> str | None:
+def _person(t: BatchTables, p: Any) -> str | None:
     name = normalize_name(p.name)
     pid = normalize_name(p.id) if p.id else name_key(name)
     if not pid:
@@ -129,7 +130,7 @@ def _person(t: _Tables, p: Any) -> str | None:
     return pid
 
 
-def _org(t: _Tables, label: str, o: Any) -> str | None:
+def _org(t: BatchTables, label: str, o: Any) -> str | None:
     name = normalize_name(o.name)
     oid = normalize_name(o.id) if o.id else name_key(name)
     if not oid:
@@ -142,7 +143,12 @@ def _org(t: _Tables, label: str, o: Any) -> str | None:
     return oid
 
 
-def _document(t: _Tables, d: Document) -> None:
+def add_document(t: BatchTables, d: Document) -> None:
+    """The node row of ``d`` (schema properties, ``sources`` / ``source_ids``,
+    ``keywords_given``) and the nodes and edges around it (keywords normalised and ranked,
+    authors, applicants, institutions, venue, IPC/CPC codes, figures), added to ``t``; an
+    invalid code is counted and warned in ``t.summary``. Also the row mapping of
+    ``ingest_columnar`` for the rows its kernels do not take."""
     label = d.label
     spec = schema.node(label)
     row: dict[str, Any] = {"id": d.id, "title": d.title, "abstract": d.abstract,
@@ -247,8 +253,8 @@ def merge_document(stored: dict[str, Any], new: dict[str, Any],
     return out
 
 
-def _merge_stored(store: Store, label: str, rows: dict[str, dict[str, Any]],
-                  summary: LoadSummary) -> None:
+def merge_stored(store: Store, label: str, rows: dict[str, dict[str, Any]],
+                 summary: LoadSummary) -> None:
     """Merge each row of ``rows`` whose key is already stored with the stored values."""
     cols = sorted({k for r in rows.values() for k in r} - {"id"})
     if not cols or not rows:
@@ -264,14 +270,14 @@ def _merge_stored(store: Store, label: str, rows: dict[str, dict[str, Any]],
         rows[key] = merge_document(s, rows[key], summary.conflicts, label)
 
 
-def write_tables(store: Store, t: _Tables, summary: LoadSummary) -> None:
+def write_tables(store: Store, t: BatchTables, summary: LoadSummary) -> None:
     """Nodes first (each label one bulk write), then edges."""
     for label, rows in t.nodes.items():
         # documents: merged with what is stored (merge_document: stored values stay, gaps
         # filled, conflicts counted); shared entities (authors, ...): later mentions only
         # fill gaps.
         if label in schema.DOCUMENT_LABELS:
-            _merge_stored(store, label, rows, summary)
+            merge_stored(store, label, rows, summary)
         c: UpsertCount = store.upsert_nodes(label, _table(rows.values()),
                                             overwrite=label in schema.DOCUMENT_LABELS)
         summary.inserted[label] += c.inserted
@@ -301,7 +307,7 @@ def ingest(store: Store, records: Iterable[Document | Link | Reject], rejects: R
         summary.rejected += 1
 
     for batch in batched(records, batch_size):
-        t = _Tables(summary)
+        t = BatchTables(summary)
         links: list[Link] = []
         _meet_arxiv(store, [r for r in batch if isinstance(r, Document)], arxiv_keys,
                     stored_alias)
@@ -326,7 +332,7 @@ def ingest(store: Store, records: Iterable[Document | Link | Reject], rejects: R
                     keys_by_source[(r.label, r.source, r.source_id)] = r.id
                 if r.kind == "paper" and r.props.get("arxiv_id"):
                     arxiv_keys.setdefault(r.props["arxiv_id"], r.id)
-                _document(t, r)
+                add_document(t, r)
             elif isinstance(r, Link):
                 summary.links += 1
                 links.append(r)

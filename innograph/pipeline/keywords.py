@@ -2,7 +2,7 @@
 
 ``extract_into_store`` pages through Paper / Patent nodes whose ``keywords_model`` is not
 the requested model (all of them with ``redo``), runs ``models.keywords.extract_keywords``
-on title + abstract, folds the phrases with ``normalize.normalize_keyword`` and writes
+on title + abstract, folds the phrases with ``identity.normalize_keyword`` and writes
 
 - ``Keyword {name}`` nodes (new names only),
 - ``(doc)-[:HAS_KEYWORD {score, source: 'keybert', model, rank}]->(keyword)`` edges,
@@ -34,7 +34,7 @@ from ..graph import queries, schema
 from ..graph.store import Store
 from ..models.keywords import CandidateCache, extract_keywords, load_encoder
 from ..progress import ProgressFactory, rich_progress
-from ..normalize import normalize_keyword
+from ..identity import normalize_keyword
 
 DEFAULT_BATCH_DOCS = 2000
 
