@@ -72,7 +72,8 @@ def cpu(args) -> None:
     import numpy as np
     import torch
 
-    from innograph.models.bestmatch import best_match, unit_rows
+    from innograph.models.bestmatch import best_match
+    from innograph.models.vectors import unit_rows
 
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)

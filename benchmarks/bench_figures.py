@@ -44,7 +44,7 @@ def main() -> None:
     from innograph.graph.store import open_store
     from innograph.loaders.records import Document
     from innograph.loaders.uspto_xml import read_uspto_xml
-    from innograph.pipeline import figures as pf
+    from innograph.pipeline import figure_search as pf
 
     print(f"machine: {machine()}")
     print(f"command: python benchmarks/bench_figures.py --repeat {args.repeat}")

@@ -91,7 +91,7 @@ def run_synthetic(args: argparse.Namespace, out: Path) -> list[dict]:
     from innograph.loaders.records import RejectLog
     from innograph.loaders.synthetic_designs import synthetic_designs
     from innograph.loaders.uspto_xml import read_uspto_xml
-    from innograph.pipeline import figures as pf
+    from innograph.pipeline import figure_search as pf
     from innograph.pipeline import locarno as pl
     from innograph.pipeline.ingest import ingest
 

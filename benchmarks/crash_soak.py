@@ -59,7 +59,7 @@ JOB_SCRIPT = textwrap.dedent("""
     path, job, work = sys.argv[1], sys.argv[2], sys.argv[3]
     from innograph.graph.store import open_store
     if job == "match":
-        import innograph.pipeline.embed as E
+        import innograph.pipeline.match as E
         E.EDGE_BATCH = 100
         run = lambda s: E.match(s, k=3, method="exact")
     elif job == "rule":

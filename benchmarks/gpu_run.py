@@ -119,7 +119,7 @@ def pack(carry: Path, model_src: Path | None = None, data_dir: Path | None = Non
     from safetensors.torch import load_file, save_file
 
     if model_src is None:
-        from innograph.models.keywords import default_model_path
+        from innograph.runtime import default_model_path
 
         model_src = default_model_path()
     dest = carry / MODEL_DIR

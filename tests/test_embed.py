@@ -16,7 +16,8 @@ import torch
 from innograph.graph import dialect, schema
 from innograph.graph.store import open_store
 from innograph.models import embeddings as emb
-from innograph.pipeline.embed import embed, match, read_vectors
+from innograph.pipeline.embed import embed, read_vectors
+from innograph.pipeline.match import match
 
 from .conftest import shared_file
 

@@ -14,8 +14,8 @@ from innograph.graph import schema
 from innograph.graph.store import open_store
 from innograph.loaders.records import Document
 from innograph.loaders.uspto_xml import read_uspto_xml
-from innograph.models import figures as fm
-from innograph.pipeline import figures as pf
+from innograph.models import figure_search as fm
+from innograph.pipeline import figure_search as pf
 
 from .conftest import shared_file
 

@@ -85,7 +85,7 @@ def test_mmsb_rows_from_a_finished_and_a_cut_fit():
 def test_carried_model_and_data(tmp_path, shared_data):
     from safetensors.torch import load_file
 
-    from innograph.models.keywords import default_model_path
+    from innograph.runtime import default_model_path
 
     gpu_run.pack(tmp_path / "carry", data_dir=shared_data)
     src = default_model_path()

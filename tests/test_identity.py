@@ -383,7 +383,7 @@ def test_scraped_arxiv_table_years_come_from_the_ids(tmp_path, shared_data):
 
 # ------------------------------------------------------------------------ --ai-only
 def test_ai_only_export_and_match_keep_ai_documents_only(store, tmp_path):
-    from innograph.pipeline.embed import match
+    from innograph.pipeline.match import match
 
     rng = np.random.default_rng(1)
     papers = [Document(kind="paper", id=f"P{i}", title=f"p{i}", year=2010) for i in range(12)]

@@ -51,7 +51,10 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import torch
 
-__all__ = ["best_match", "brute_force_best_match", "unit_rows", "screen_eps", "SCREEN_UNIT"]
+from .. import runtime
+from .vectors import unit_rows
+
+__all__ = ["best_match", "brute_force_best_match", "screen_eps", "SCREEN_UNIT"]
 
 #: Default block sizes (papers per block, patents per chunk) by device type. On a 2-core AVX-512
 #: CPU 2048 × 512 keeps S (4 MiB) near the caches; on GPUs larger products amortise launches.
@@ -68,13 +71,6 @@ class _Sorted:
     vecs: torch.Tensor  # (n, dim) unit rows, sorted by (year, index)
     years: torch.Tensor  # (n,) int64, sorted, on CPU
     order: torch.Tensor  # (n,) int64: original index of each sorted row, on device
-
-
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows of ``x`` (n, dim) scaled to unit L2 norm in float32; zero rows stay zero."""
-    x = np.asarray(x, dtype=np.float32)
-    n = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(n > 0, n, 1.0)
 
 
 def _as_tensor(x: Any, name: str) -> torch.Tensor:
@@ -136,15 +132,6 @@ def _torch_settings(device: torch.device, threads: int | None) -> Iterator[None]
     finally:
         torch.set_num_threads(old_threads)
         torch.backends.cuda.matmul.allow_tf32 = old_tf32
-
-
-def _resolve_device(device: str | torch.device | None) -> torch.device:
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' asked for but torch sees no CUDA device; use 'cpu'")
-    return dev
 
 
 def _blocks(batch: int | Sequence[int] | None, device: torch.device) -> tuple[int, int]:
@@ -377,7 +364,9 @@ def best_match(paper_vecs: Any, paper_years: Any, patent_vecs: Any, patent_years
     patent_vecs : (n_patents, dim) array or tensor.
     patent_years : (n_patents,) integer years (application), or None.
     k : number of matches per paper (≥ 1).
-    device : "cpu", "cuda", "cuda:1", … ; None → CUDA when available, else CPU.
+    device : "cpu", "cuda", "cuda:1", … ; None / "auto" → CUDA when available, else the CPU
+        (``runtime.resolve_device``; an explicit CUDA device without CUDA raises
+        ``DeviceUnavailableError``).
     batch : block sizes: an int for both, or (papers per block, patents per chunk);
         None → ``DEFAULT_BLOCKS`` of the device. Peak extra memory ≈ bp · bq floats.
     precision : "fp32" (exact float32 search), "fp16" or "bf16" (low-precision screening of
@@ -416,7 +405,7 @@ def best_match(paper_vecs: Any, paper_years: Any, patent_vecs: Any, patent_years
         raise ValueError("precision must be 'fp32', 'fp16' or 'bf16'")
     if kernel not in ("auto", "torch", "triton"):
         raise ValueError("kernel must be 'auto', 'torch' or 'triton'")
-    dev = _resolve_device(device)
+    dev = runtime.resolve_device(device)
     dvec, pvec = _as_tensor(paper_vecs, "paper_vecs"), _as_tensor(patent_vecs, "patent_vecs")
     n, m = dvec.shape[0], pvec.shape[0]
     if n and m and dvec.shape[1] != pvec.shape[1]:
@@ -470,9 +459,7 @@ def brute_force_best_match(paper_vecs: np.ndarray, paper_years: Any, patent_vecs
     idx = np.full((n, k), -1, np.int64)
     sc = np.full((n, k), np.nan, np.float32)
     if n and m:
-        dn = d / np.where((x := np.linalg.norm(d, axis=1, keepdims=True)) > 0, x, 1)
-        pn = p / np.where((x := np.linalg.norm(p, axis=1, keepdims=True)) > 0, x, 1)
-        S = dn @ pn.T
+        S = unit_rows(d) @ unit_rows(p).T
         if paper_years is not None:
             ok = np.asarray(patent_years)[None, :] >= np.asarray(paper_years)[:, None]
             S = np.where(ok, S, -np.inf)

