@@ -6,7 +6,7 @@ design for a …, as shown and described."), one Locarno code ``("14-04", "locar
 figure list ``{"id", "number", "caption", "file": None}`` whose captions read like the
 ``description-of-drawings`` of real grants ("FIG. 1 is a front perspective view of a shoe
 showing our new design;", "FIG. 2 is a rear elevational view thereof;"). ``pipeline.ingest``
-loads them like real ones, and ``pipeline.figures.locarno_labels`` reads them back.
+loads them like real ones, and ``pipeline.figure_search.locarno_labels`` reads them back.
 
 Planted structure. ``LOCARNO`` lists real Locarno classes (14th edition names) with, per
 subclass, its own product vocabulary. A patent draws a class c with probability

@@ -6,7 +6,7 @@ the design patents already in the store (their ``CLASSIFIED_AS`` → ``IPC {sche
 'locarno'}`` codes, loaded by ``loaders.uspto_xml``).
 
 Text of a patent = title, abstract (designs have none) and, when ``with_captions`` (the
-default), its figure captions in figure order — exactly ``pipeline.figures.locarno_table``;
+default), its figure captions in figure order — exactly ``pipeline.figure_search.locarno_table``;
 training and prediction build it the same way, and the model directory remembers the level
 and whether captions were used.
 
@@ -142,7 +142,7 @@ def load_locarno_model(model_dir: str | os.PathLike,
 # -------------------------------------------------------------------------- predict
 def patent_texts(title: str | None, abstract: str | None, captions: list[str]) -> str:
     """Title, abstract and captions joined with spaces, empty parts left out (the text of
-    ``pipeline.figures.locarno_table``)."""
+    ``pipeline.figure_search.locarno_table``)."""
     return " ".join(x for x in (title, abstract, *captions) if x)
 
 
