@@ -16,7 +16,9 @@ The rules (one test each, each reporting the offending ``module:line``):
 - nothing outside ``innograph.cli`` (and ``innograph.__main__``) imports ``innograph.cli``:
   the CLI is the top layer;
 - nothing outside ``innograph.cli`` imports typer, click or rich;
-- the database drivers ``kuzu`` and ``neo4j`` are imported only inside ``innograph.graph``.
+- the database drivers ``kuzu`` and ``neo4j`` are imported only inside ``innograph.graph``;
+- the base modules directly in ``innograph/`` (errors, runtime, years, progress, identity,
+  codes, the normaliser) import none of the layers above them.
 
 Each rule is also run on a small synthetic package written to ``tmp_path`` that breaks it, to
 prove the rule can fail and names the right place.
@@ -61,13 +63,16 @@ class Rule:
     """Modules under ``sources`` (minus ``exempt``) may not import anything under ``forbidden``.
 
     All three are dotted-name prefixes: ``"innograph.graph"`` covers the package and every
-    module below it (``innograph.graph.store``), not ``innograph.graphics``.
+    module below it (``innograph.graph.store``), not ``innograph.graphics``. With
+    ``base_only`` the rule reads only the base: the plain modules directly in the package
+    (``innograph/errors.py``, ``innograph/runtime.py``, …; not the subpackages).
     """
 
     name: str
     sources: tuple[str, ...]
     forbidden: tuple[str, ...]
     exempt: tuple[str, ...] = ()
+    base_only: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -85,6 +90,10 @@ RULES: tuple[Rule, ...] = (
     Rule("typer-click-rich-only-in-cli", ("innograph",), ("typer", "click", "rich"),
          exempt=("innograph.cli",)),
     Rule("drivers-only-in-graph", ("innograph",), ("kuzu", "neo4j"), exempt=("innograph.graph",)),
+    Rule("base-imports-no-layer", ("innograph",),
+         ("innograph.cli", "innograph.pipeline", "innograph.models", "innograph.analysis",
+          "innograph.loaders", "innograph.graph"),
+         exempt=("innograph.cli", "innograph.__main__"), base_only=True),
 )
 
 
@@ -147,6 +156,8 @@ def violations(rule: Rule, root: Path, package: str = PACKAGE) -> list[str]:
         if not any(under(module, s) for s in rule.sources):
             continue
         if any(under(module, e) for e in rule.exempt):
+            continue
+        if rule.base_only and (is_package or module.count(".") != 1):
             continue
         for imp in imports_of(module, path, is_package):
             hit = next((h for f in rule.forbidden if (h := imp.hits(f))), None)
@@ -264,6 +275,8 @@ BREAKS = {
         ("innograph/models/fit.py", "def bar():\n    from rich.progress import Progress\n", 2),
     "drivers-only-in-graph":
         ("innograph/loaders/read.py", "import importlib\nimportlib.import_module('neo4j')\n", 2),
+    "base-imports-no-layer":
+        ("innograph/errors.py", "import re\ndef f():\n    from .graph import schema\n", 3),
 }
 
 
