@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from ..errors import InnographError, ReadOnlyQueryError, StoreDamagedError, StoreLockedError
 from . import dialect, schema
-from .store import UpsertCount
+from .store import UpsertCount, distinct_keys
 
 DEFAULT_BUFFER_POOL_MB = 1024
 KEY_BATCH = 20_000  # source keys per ``delete_edges_from`` statement
@@ -422,9 +422,7 @@ class KuzuStore:
 
     def upsert_edges(self, rel_type: str, from_label: str, to_label: str,
                      table: pa.Table) -> UpsertCount:
-        spec = schema.rel(rel_type)
-        if (from_label, to_label) not in spec.pairs:
-            raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+        spec = schema.rel_between(rel_type, from_label, to_label)
         if table.num_rows == 0:
             return UpsertCount()
         unknown = set(table.column_names) - {"src", "dst"} - set(spec.columns)
@@ -477,9 +475,7 @@ class KuzuStore:
         """Write ``table`` (src, dst, props) as new edges, no diff (the caller diffed them:
         ``edge_keys``): one ``COPY`` (inside ``transaction()``: ``LOAD FROM … CREATE``).
         Returns the number of rows written."""
-        spec = schema.rel(rel_type)
-        if (from_label, to_label) not in spec.pairs:
-            raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+        spec = schema.rel_between(rel_type, from_label, to_label)
         if table.num_rows == 0:
             return 0
         if self._tx_depth:
@@ -530,11 +526,9 @@ class KuzuStore:
         ``UNWIND $keys`` (a primary-key lookup per key) in statements of ``KEY_BATCH`` keys,
         each ``… DELETE e RETURN count(*)``; returns how many edges went.
         """
-        spec = schema.rel(rel_type)
-        if (from_label, to_label) not in spec.pairs:
-            raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+        spec = schema.rel_between(rel_type, from_label, to_label)
         cond, params = _where(rel_type, where)
-        keys = _key_list(src_keys)
+        keys = distinct_keys(src_keys)
         fk = schema.node(from_label).key
         q = (f"UNWIND $keys AS k MATCH (:{from_label} {{{fk}: k}})-[e:{rel_type}]->"
              f"(:{to_label}) WHERE {cond} DELETE e RETURN count(*)")
@@ -763,20 +757,8 @@ def _check_before_write(path: str, buffer_pool_mb: int) -> None:
 def _where(rel_type: str, where: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
     """``e.p = $w0 AND …`` for the edge properties in ``where`` (checked against the
     schema), and its parameters; ``"true"`` when empty."""
-    spec = schema.rel(rel_type)
     where = where or {}
-    for p in where:
-        if p not in spec.columns:
-            raise KeyError(f"{rel_type} has no property {p!r}")
-    cond = " AND ".join(f"e.{p} = $w{i}" for i, p in enumerate(where)) or "true"
-    return cond, {f"w{i}": v for i, v in enumerate(where.values())}
-
-
-def _key_list(keys: Any) -> list[str]:
-    """Distinct non-null keys of a list / arrow array / column, in first-seen order."""
-    if hasattr(keys, "to_pylist"):
-        keys = keys.to_pylist()
-    return [k for k in dict.fromkeys(keys) if k is not None]
+    return dialect.edge_condition(rel_type, where) or "true", dialect.edge_params(where)
 
 
 def _dedupe(table: pa.Table, key_cols: list[str]) -> pa.Table:
