@@ -335,13 +335,18 @@ class KuzuStore:
                 if n == spec.key or (n in table.column_names
                                      and table.column(n).null_count < table.num_rows)]
         t0 = conform(table, cols)
+        self._copy_node_rows(label, f"COPY {label}({', '.join(n for n, _ in cols)}) FROM t0", t0)
+        return table.num_rows
+
+    def _copy_node_rows(self, label: str, query: str, t0: pa.Table) -> None:
+        """Run a node ``COPY … FROM t0`` (``t0``: the arrow table the query scans); a
+        duplicate-key refusal becomes :meth:`_key_index_error` (see :meth:`_copy_nodes`)."""
         try:
-            self._conn.execute(f"COPY {label}({', '.join(n for n, _ in cols)}) FROM t0")
+            self._conn.execute(query)
         except RuntimeError as e:
             if "duplicated primary key" not in str(e):
                 raise
             raise self._key_index_error(label, e) from e
-        return table.num_rows
 
     def _key_index_error(self, label: str, e: Exception) -> InnographError:
         """The error for a node COPY refused on a key that the diff did not find stored."""
@@ -363,12 +368,7 @@ class KuzuStore:
         error says so instead of writing on.
         """
         t0 = conform(rows, self._columns(spec.label))
-        try:
-            self._conn.execute(f"COPY {spec.label} FROM t0")
-        except RuntimeError as e:
-            if "duplicated primary key" not in str(e):
-                raise
-            raise self._key_index_error(spec.label, e) from e
+        self._copy_node_rows(spec.label, f"COPY {spec.label} FROM t0", t0)
         return rows
 
     def _update_nodes(self, spec: schema.NodeSpec, rows: pa.Table, props: list[str],
