@@ -38,7 +38,8 @@ import pytest
 
 from innograph.errors import InnographError, StoreDamagedError
 from innograph.graph import check, schema
-from innograph.graph.check import check_store, compare_keys, lookup_sample, repair_kuzu
+from innograph.graph.check import check_store, compare_keys, lookup_sample
+from innograph.graph.repair import repair_kuzu
 from innograph.graph.fingerprint import fingerprint, graph_rows
 from innograph.graph.store import open_store
 from innograph.loaders.records import RejectLog

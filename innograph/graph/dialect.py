@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 from . import schema
 
@@ -74,51 +75,47 @@ def neo4j_existing_keys(label: str) -> str:
             f"RETURN n.{spec.key} AS key")
 
 
-def neo4j_upsert_nodes(label: str) -> str:
-    """``$rows``: [{key, props}] with null props removed (``SET +=`` with null deletes)."""
-    spec = schema.node(label)
-    return (f"UNWIND $rows AS r MERGE (n:{label} {{{spec.key}: r.key}}) "
-            "SET n += r.props RETURN count(n) AS n")
+def _node_rows(label: str, find: str) -> str:
+    """``<find> (n:Label {key: r.key}) SET n += r.props`` (``find``: MERGE or MATCH)."""
+    return f"{find} (n:{label} {{{schema.node(label).key}: r.key}}) SET n += r.props"
 
 
-def neo4j_set_properties(label: str) -> str:
-    """``$rows``: [{key, props}]; null values in props remove the property."""
-    spec = schema.node(label)
-    return (f"UNWIND $rows AS r MATCH (n:{label} {{{spec.key}: r.key}}) "
-            "SET n += r.props RETURN count(n) AS n")
-
-
-def neo4j_upsert_edges(rel_type: str, from_label: str, to_label: str) -> str:
-    """``$rows``: [{src, dst, keys, props}]; MERGE on (src, dst, key props)."""
+def _edge_rows(rel_type: str, from_label: str, to_label: str) -> str:
+    """``MATCH (a) MATCH (b) MERGE (a)-[e:T {key props}]->(b) SET e += r.props`` for the row
+    variable ``r`` = {src, dst, keys, props}."""
     spec = schema.rel(rel_type)
     fk, tk = schema.node(from_label).key, schema.node(to_label).key
     merge_keys = ", ".join(f"{p}: r.keys.{p}" for p in spec.key_props)
     merge_map = f" {{{merge_keys}}}" if merge_keys else ""
-    return (
-        f"UNWIND $rows AS r MATCH (a:{from_label} {{{fk}: r.src}}) "
-        f"MATCH (b:{to_label} {{{tk}: r.dst}}) "
-        f"MERGE (a)-[e:{rel_type}{merge_map}]->(b) SET e += r.props RETURN count(e) AS n"
-    )
+    return (f"MATCH (a:{from_label} {{{fk}: r.src}}) MATCH (b:{to_label} {{{tk}: r.dst}}) "
+            f"MERGE (a)-[e:{rel_type}{merge_map}]->(b) SET e += r.props")
+
+
+def neo4j_upsert_nodes(label: str) -> str:
+    """``$rows``: [{key, props}] with null props removed (``SET +=`` with null deletes)."""
+    return f"UNWIND $rows AS r {_node_rows(label, 'MERGE')} RETURN count(n) AS n"
+
+
+def neo4j_set_properties(label: str) -> str:
+    """``$rows``: [{key, props}]; null values in props remove the property."""
+    return f"UNWIND $rows AS r {_node_rows(label, 'MATCH')} RETURN count(n) AS n"
+
+
+def neo4j_upsert_edges(rel_type: str, from_label: str, to_label: str) -> str:
+    """``$rows``: [{src, dst, keys, props}]; MERGE on (src, dst, key props)."""
+    return f"UNWIND $rows AS r {_edge_rows(rel_type, from_label, to_label)} RETURN count(e) AS n"
 
 
 # --- live loads: CALL { … } IN TRANSACTIONS (neo4j_store, tx_rows) ---
 def neo4j_upsert_nodes_body(label: str) -> str:
     """The per-row body of a batched node upsert (row variable ``r`` = {key, props})."""
-    spec = schema.node(label)
-    return (f"MERGE (n:{label} {{{spec.key}: r.key}}) SET n += r.props "
-            "RETURN count(n) AS c")
+    return f"{_node_rows(label, 'MERGE')} RETURN count(n) AS c"
 
 
 def neo4j_upsert_edges_body(rel_type: str, from_label: str, to_label: str) -> str:
     """The per-row body of a batched edge upsert (``r`` = {src, dst, keys, props})."""
-    spec = schema.rel(rel_type)
-    if (from_label, to_label) not in spec.pairs:
-        raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
-    fk, tk = schema.node(from_label).key, schema.node(to_label).key
-    merge_keys = ", ".join(f"{p}: r.keys.{p}" for p in spec.key_props)
-    merge_map = f" {{{merge_keys}}}" if merge_keys else ""
-    return (f"MATCH (a:{from_label} {{{fk}: r.src}}) MATCH (b:{to_label} {{{tk}: r.dst}}) "
-            f"MERGE (a)-[e:{rel_type}{merge_map}]->(b) SET e += r.props RETURN count(e) AS c")
+    schema.rel_between(rel_type, from_label, to_label)
+    return f"{_edge_rows(rel_type, from_label, to_label)} RETURN count(e) AS c"
 
 
 def neo4j_in_transactions(body: str, scope_clause: bool = True) -> str:
@@ -133,13 +130,27 @@ def neo4j_in_transactions(body: str, scope_clause: bool = True) -> str:
             "RETURN sum(c) AS n")
 
 
-def _edge_where(rel_type: str, where_props: list[str]) -> str:
-    """`` WHERE e.p = $w0 AND …`` over checked edge properties (empty when none)."""
+# --- edge filters and deletes (both stores: ``e.p = $w0 AND …``) ---
+def edge_condition(rel_type: str, props: Iterable[str]) -> str:
+    """``e.p = $w0 AND e.q = $w1 …`` over edge properties ``props`` (each checked against
+    the schema: ``KeyError`` for one ``rel_type`` does not have); ``""`` when none.
+    The values travel as ``$w0, $w1, …``: :func:`edge_params`."""
     spec = schema.rel(rel_type)
-    for p in where_props:
+    props = list(props)
+    for p in props:
         if p not in spec.columns:
             raise KeyError(f"{rel_type} has no property {p!r}")
-    cond = " AND ".join(f"e.{p} = $w{i}" for i, p in enumerate(where_props))
+    return " AND ".join(f"e.{p} = $w{i}" for i, p in enumerate(props))
+
+
+def edge_params(where: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``$w0, $w1, …`` parameters of :func:`edge_condition` for ``where`` {prop: value}."""
+    return {f"w{i}": v for i, v in enumerate(where.values())}
+
+
+def _edge_where(rel_type: str, where_props: list[str]) -> str:
+    """`` WHERE e.p = $w0 AND …`` over checked edge properties (empty when none)."""
+    cond = edge_condition(rel_type, where_props)
     return f" WHERE {cond}" if cond else ""
 
 
@@ -153,9 +164,7 @@ def neo4j_delete_edges(rel_type: str, from_label: str, to_label: str,
 def neo4j_delete_edges_from(rel_type: str, from_label: str, to_label: str,
                             where_props: list[str]) -> str:
     """Delete the edges leaving the ``$keys`` source nodes (``$w0 …``: ``where`` values)."""
-    spec = schema.rel(rel_type)
-    if (from_label, to_label) not in spec.pairs:
-        raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+    schema.rel_between(rel_type, from_label, to_label)
     fk = schema.node(from_label).key
     where = _edge_where(rel_type, where_props)
     return (f"UNWIND $keys AS k MATCH (:{from_label} {{{fk}: k}})-[e:{rel_type}]->"

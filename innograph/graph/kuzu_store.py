@@ -1,7 +1,7 @@
 """The embedded default store: Kùzu 0.11.3 (pinned; see DESIGN.md §3).
 
-Every Kùzu call of the package lives here (and Kùzu-specific statement text in
-``dialect``). Bulk writes go through ``COPY T FROM <arrow table>`` after a client-side key
+Every Kùzu call of the package lives here and in ``kuzu_vector`` (the vector index), and
+Kùzu-specific statement text in ``dialect``. Bulk writes go through ``COPY T FROM <arrow table>`` after a client-side key
 diff, so that a rerun neither fails on duplicate keys nor doubles edges; updates go through
 ``LOAD FROM <arrow table> MATCH … SET``. Each COPY / LOAD statement is one transaction, so
 a load killed at any point leaves whole batches, and a rerun converges to the same graph.
@@ -23,11 +23,11 @@ import pyarrow.compute as pc
 
 from ..errors import InnographError, ReadOnlyQueryError, StoreDamagedError, StoreLockedError
 from . import dialect, schema
-from .store import UpsertCount
+from .kuzu_vector import KuzuVectorIndex
+from .store import UpsertCount, distinct_keys
 
 DEFAULT_BUFFER_POOL_MB = 1024
 KEY_BATCH = 20_000  # source keys per ``delete_edges_from`` statement
-VECTOR_BATCH = 32  # query vectors per ``vector_query`` statement (UNION ALL of index calls)
 
 _ARROW_TYPES = {
     "STRING": pa.string(),
@@ -113,11 +113,10 @@ def check_store_path(path: str | os.PathLike, read_only: bool = False) -> None:
                              "store's path with --db")
 
 
-class KuzuStore:
-    """A Kùzu database file opened by this process."""
+class KuzuStore(KuzuVectorIndex):
+    """A Kùzu database file opened by this process (its vector index: ``kuzu_vector``)."""
 
     kind = "kuzu"
-    vector_year_filter = True  # vector_query(min_year=…) filters inside the index
 
     def __init__(self, path: str | os.PathLike, read_only: bool = False,
                  buffer_pool_mb: int | None = None, check_on_open: bool = True):
@@ -335,13 +334,18 @@ class KuzuStore:
                 if n == spec.key or (n in table.column_names
                                      and table.column(n).null_count < table.num_rows)]
         t0 = conform(table, cols)
+        self._copy_node_rows(label, f"COPY {label}({', '.join(n for n, _ in cols)}) FROM t0", t0)
+        return table.num_rows
+
+    def _copy_node_rows(self, label: str, query: str, t0: pa.Table) -> None:
+        """Run a node ``COPY … FROM t0`` (``t0``: the arrow table the query scans); a
+        duplicate-key refusal becomes :meth:`_key_index_error` (see :meth:`_copy_nodes`)."""
         try:
-            self._conn.execute(f"COPY {label}({', '.join(n for n, _ in cols)}) FROM t0")
+            self._conn.execute(query)
         except RuntimeError as e:
             if "duplicated primary key" not in str(e):
                 raise
             raise self._key_index_error(label, e) from e
-        return table.num_rows
 
     def _key_index_error(self, label: str, e: Exception) -> InnographError:
         """The error for a node COPY refused on a key that the diff did not find stored."""
@@ -363,12 +367,7 @@ class KuzuStore:
         error says so instead of writing on.
         """
         t0 = conform(rows, self._columns(spec.label))
-        try:
-            self._conn.execute(f"COPY {spec.label} FROM t0")
-        except RuntimeError as e:
-            if "duplicated primary key" not in str(e):
-                raise
-            raise self._key_index_error(spec.label, e) from e
+        self._copy_node_rows(spec.label, f"COPY {spec.label} FROM t0", t0)
         return rows
 
     def _update_nodes(self, spec: schema.NodeSpec, rows: pa.Table, props: list[str],
@@ -422,9 +421,7 @@ class KuzuStore:
 
     def upsert_edges(self, rel_type: str, from_label: str, to_label: str,
                      table: pa.Table) -> UpsertCount:
-        spec = schema.rel(rel_type)
-        if (from_label, to_label) not in spec.pairs:
-            raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+        spec = schema.rel_between(rel_type, from_label, to_label)
         if table.num_rows == 0:
             return UpsertCount()
         unknown = set(table.column_names) - {"src", "dst"} - set(spec.columns)
@@ -477,9 +474,7 @@ class KuzuStore:
         """Write ``table`` (src, dst, props) as new edges, no diff (the caller diffed them:
         ``edge_keys``): one ``COPY`` (inside ``transaction()``: ``LOAD FROM … CREATE``).
         Returns the number of rows written."""
-        spec = schema.rel(rel_type)
-        if (from_label, to_label) not in spec.pairs:
-            raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+        spec = schema.rel_between(rel_type, from_label, to_label)
         if table.num_rows == 0:
             return 0
         if self._tx_depth:
@@ -530,11 +525,9 @@ class KuzuStore:
         ``UNWIND $keys`` (a primary-key lookup per key) in statements of ``KEY_BATCH`` keys,
         each ``… DELETE e RETURN count(*)``; returns how many edges went.
         """
-        spec = schema.rel(rel_type)
-        if (from_label, to_label) not in spec.pairs:
-            raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+        spec = schema.rel_between(rel_type, from_label, to_label)
         cond, params = _where(rel_type, where)
-        keys = _key_list(src_keys)
+        keys = distinct_keys(src_keys)
         fk = schema.node(from_label).key
         q = (f"UNWIND $keys AS k MATCH (:{from_label} {{{fk}: k}})-[e:{rel_type}]->"
              f"(:{to_label}) WHERE {cond} DELETE e RETURN count(*)")
@@ -543,198 +536,6 @@ class KuzuStore:
             res = self._conn.execute(q, {**params, "keys": keys[a:a + KEY_BATCH]})
             total += int(res.get_next()[0]) if res.has_next() else 0
         return total
-
-    # --- vector index (bestmatch helper) ---
-    # Kùzu's HNSW index needs a fixed-size FLOAT[dims] column, while documents store
-    # ``embedding`` as a variable FLOAT[] list (its size depends on the model). Adding a
-    # column to Paper/Patent would break COPY into them (COPY wants every column), and an
-    # indexed column cannot be SET afterwards. So the index lives on a shadow node table
-    # ``<Label>Vec(id STRING PRIMARY KEY, vec FLOAT[dims], model STRING)`` filled from the
-    # label's embeddings in one ``COPY … FROM (MATCH …)``; it is rebuilt (dropped and made
-    # again) whenever the embeddings change. ``QUERY_VECTOR_INDEX`` returns a distance
-    # 1 − cos, turned back into the cosine by ``dialect.cosine_from_index_score``.
-    # The vector extension is statically linked in kuzu 0.11.3: no INSTALL/LOAD needed.
-    VECTOR_TABLE_SUFFIX = "Vec"
-
-    def _vector_names(self, label: str, prop: str) -> tuple[str, str]:
-        spec = schema.node(label)
-        if spec.prop_type(prop) not in ("FLOAT[]", "DOUBLE[]"):
-            raise KeyError(f"{label}.{prop} is not a vector property")
-        return f"{label}{self.VECTOR_TABLE_SUFFIX}", f"{label.lower()}_{prop}_idx"
-
-    def vector_index_info(self, label: str, prop: str = "embedding") -> dict[str, Any] | None:
-        """``{table, index, dims, rows, models, year}`` of the index over ``label.prop``, or
-        None. ``year``: the shadow table carries the nodes' years (``min_year`` queries work;
-        an index built before that must be rebuilt)."""
-        table, index = self._vector_names(label, prop)
-        rows = self._conn.execute(
-            "CALL SHOW_INDEXES() WHERE table_name = $t AND index_name = $i "
-            "RETURN index_name", {"t": table, "i": index}).get_as_arrow()
-        if rows.num_rows == 0:
-            return None
-        cols = {r["name"]: r["type"] for r in self._conn.execute(
-            f"CALL TABLE_INFO('{table}') RETURN name, type").get_as_arrow().to_pylist()}
-        dims = int(re.fullmatch(r"FLOAT\[(\d+)\]", cols["vec"]).group(1))
-        stats = self._conn.execute(
-            f"MATCH (v:{table}) RETURN count(v), collect(DISTINCT v.model)").get_next()
-        return {"table": table, "index": index, "dims": dims, "rows": int(stats[0]),
-                "models": sorted(m for m in stats[1] if m is not None),
-                "year": cols.get("year") == "INT64"}
-
-    def drop_vector_index(self, label: str, prop: str = "embedding") -> bool:
-        """Drop the index and its shadow table; False when there was none."""
-        table, index = self._vector_names(label, prop)
-        existed = False
-        if self.vector_index_info(label, prop) is not None:
-            self._conn.execute(f"CALL DROP_VECTOR_INDEX('{table}', '{index}')")
-            existed = True
-        tables = self._conn.execute("CALL SHOW_TABLES() WHERE name = $t RETURN name",
-                                    {"t": table}).get_as_arrow()
-        if tables.num_rows:
-            self._conn.execute(f"DROP TABLE {table}")
-            existed = True
-        return existed
-
-    def create_vector_index(self, label: str, prop: str = "embedding", dims: int | None = None,
-                            model_prop: str | None = "embedding_model", mu: int = 30,
-                            ml: int = 60, efc: int = 200) -> dict[str, Any]:
-        """(Re)build the cosine HNSW index over the ``label`` nodes' ``prop`` vectors.
-
-        Only vectors of length ``dims`` are indexed (None: the length of the first stored
-        vector). ``mu``/``ml``: upper/lower graph degree, ``efc``: candidates at build time
-        (Kùzu's defaults). The shadow table also copies ``year`` (when the label has one) for
-        year-filtered queries. Returns ``vector_index_info``; ``rows`` is 0 and no index is
-        made when no vector of that length exists.
-        """
-        table, index = self._vector_names(label, prop)
-        if model_prop is not None:
-            schema.node(label).prop_type(model_prop)
-        if dims is None:
-            res = self._conn.execute(
-                f"MATCH (n:{label}) WHERE n.{prop} IS NOT NULL RETURN size(n.{prop}) LIMIT 1")
-            if not res.has_next():
-                self.drop_vector_index(label, prop)
-                return {"table": table, "index": index, "dims": 0, "rows": 0, "models": [],
-                        "year": False}
-            dims = int(res.get_next()[0])
-        dims = int(dims)
-        if dims < 1:
-            raise ValueError("dims must be ≥ 1")
-        self.drop_vector_index(label, prop)
-        key = schema.node(label).key
-        has_year = "year" in schema.node(label).columns
-        self._conn.execute(
-            f"CREATE NODE TABLE {table}(id STRING PRIMARY KEY, vec FLOAT[{dims}], model STRING"
-            + (", year INT64)" if has_year else ")"))
-        model = f"n.{model_prop}" if model_prop else "NULL"
-        self._conn.execute(
-            f"COPY {table} FROM (MATCH (n:{label}) WHERE n.{prop} IS NOT NULL "
-            f"AND size(n.{prop}) = {dims} "
-            f"RETURN n.{key}, CAST(n.{prop} AS FLOAT[{dims}]), {model}"
-            + (", n.year)" if has_year else ")"))
-        n = int(self._conn.execute(f"MATCH (v:{table}) RETURN count(v)").get_next()[0])
-        if n:
-            self._conn.execute(
-                f"CALL CREATE_VECTOR_INDEX('{table}', '{index}', 'vec', metric := 'cosine', "
-                f"mu := {int(mu)}, ml := {int(ml)}, efc := {int(efc)})")
-        return self.vector_index_info(label, prop) or {"table": table, "index": index,
-                                                       "dims": dims, "rows": 0, "models": [],
-                                                       "year": has_year}
-
-    def sync_vector_years(self, label: str, prop: str = "embedding") -> int:
-        """Copy ``label.year`` onto the index's shadow rows where it changed since the build
-        (the year is not an indexed column, so no rebuild is needed); returns how many."""
-        table, _ = self._vector_names(label, prop)
-        key = schema.node(label).key
-        res = self._conn.execute(
-            f"MATCH (v:{table}), (n:{label}) WHERE n.{key} = v.id "
-            "AND (n.year <> v.year OR (n.year IS NULL) <> (v.year IS NULL)) "
-            "SET v.year = n.year RETURN count(v)")
-        return int(res.get_next()[0]) if res.has_next() else 0
-
-    def vector_query(self, label: str, vectors: Any, k: int, prop: str = "embedding",
-                     efs: int = 200, min_year: Any = None, batch: int = VECTOR_BATCH
-                     ) -> list[tuple[list[str], np.ndarray]]:
-        """The ``k`` nearest ``label`` nodes of each query vector by cosine, via the index.
-
-        Parameters
-        ----------
-        vectors : (n, dims) array-like (one row: (dims,)).
-        k : neighbours per row; ``efs`` (raised to ``k`` when smaller): HNSW candidates at
-            search time (approximate search).
-        min_year : None, an int, or (n,) ints: only nodes with ``year >= min_year`` are
-            searched. Exact filter inside the index: for each distinct year, a projected graph
-            ``CALL PROJECT_GRAPH(name, {'<Label>Vec': 'n.year >= <year>'}, [])`` (the year is
-            written in as a checked integer: Kùzu takes no parameters in a projection's
-            filter) that ``QUERY_VECTOR_INDEX`` searches, dropped afterwards. Nodes without a
-            year are never returned. Shadow years are first synced (``sync_vector_years``).
-        batch : query rows per statement: ``QUERY_VECTOR_INDEX`` takes its vector only as a
-            literal or ``$parameter`` (not from UNWIND / LOAD FROM), so a batch is one
-            ``UNION ALL`` of ``batch`` calls with parameters ``$q0 … $q{batch-1}``.
-
-        Returns one ``(ids, cosines)`` per row, best first (ties by id); fewer than ``k``
-        when fewer nodes are eligible. Raises ``InnographError`` when there is no index (or
-        ``min_year`` is asked of an index built without years).
-        """
-        table, index = self._vector_names(label, prop)
-        info = self.vector_index_info(label, prop)
-        if info is None:
-            raise InnographError(f"no vector index on {label}.{prop}: build it first "
-                                 "(store.create_vector_index or `innograph match --method index`)")
-        q = np.asarray(vectors, dtype=np.float32)
-        if q.ndim == 1:
-            q = q[None, :]
-        if q.shape[1] != info["dims"]:
-            raise ValueError(f"query vectors have {q.shape[1]} dims, the index {info['dims']}")
-        n, k, batch = q.shape[0], int(k), max(1, int(batch))
-        params = {"k": k, "efs": max(int(efs), k)}
-        out: list[tuple[list[str], np.ndarray]] = [([], np.zeros(0))] * n
-        if min_year is None:
-            groups: list[tuple[int | None, np.ndarray]] = [(None, np.arange(n))]
-        else:
-            if not info["year"]:
-                raise InnographError(f"the vector index on {label}.{prop} was built without "
-                                     "years: rebuild it (create_vector_index) to filter by year")
-            years = np.broadcast_to(np.asarray(min_year), (n,))
-            if n and not np.issubdtype(years.dtype, np.integer):
-                raise ValueError("min_year must be an int or integers, one per row")
-            self.sync_vector_years(label, prop)
-            groups = [(int(y), np.nonzero(years == y)[0]) for y in np.unique(years)]
-        for year, rows in groups:
-            graph = table if year is None else self._project_years(table, year)
-            try:
-                for a in range(0, len(rows), batch):
-                    chunk = rows[a:a + batch]
-                    stmt = " UNION ALL ".join(
-                        f"CALL QUERY_VECTOR_INDEX('{graph}', '{index}', $q{i}, $k, efs := $efs) "
-                        f"RETURN {i} AS i, node.id AS id, distance" for i in range(len(chunk)))
-                    t = self._conn.execute(stmt, {**params, **{
-                        f"q{i}": q[r].tolist() for i, r in enumerate(chunk)}}).get_as_arrow()
-                    per: dict[int, list[tuple[float, str]]] = {}
-                    for i, d, node in zip(t.column("i").to_pylist(),
-                                          t.column("distance").to_pylist(),
-                                          t.column("id").to_pylist()):
-                        per.setdefault(i, []).append((d, node))
-                    for i, r in enumerate(chunk):
-                        hits = sorted(per.get(i, []))
-                        dist = np.array([d for d, _ in hits], np.float64)
-                        out[r] = ([node for _, node in hits],
-                                  dialect.cosine_from_index_score(dialect.KUZU, dist))
-            finally:
-                if year is not None:
-                    self._conn.execute(f"CALL DROP_PROJECTED_GRAPH('{graph}')")
-        return out
-
-    def _project_years(self, table: str, year: int) -> str:
-        """Project the shadow rows with ``year >= year`` as a graph; returns its name."""
-        year = int(year)  # an integer literal is all that is ever written into the filter
-        name = f"{table}_from_{year}" if year >= 0 else f"{table}_from_m{-year}"
-        if self._conn.execute("CALL SHOW_PROJECTED_GRAPHS() WHERE name = $n RETURN name",
-                              {"n": name}).has_next():
-            self._conn.execute(f"CALL DROP_PROJECTED_GRAPH('{name}')")
-        self._conn.execute(f"CALL PROJECT_GRAPH('{name}', {{'{table}': 'n.year >= {year}'}}, [])")
-        return name
-    # --- end vector index (bestmatch helper) ---
 
 
 def _check_before_write(path: str, buffer_pool_mb: int) -> None:
@@ -763,20 +564,8 @@ def _check_before_write(path: str, buffer_pool_mb: int) -> None:
 def _where(rel_type: str, where: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
     """``e.p = $w0 AND …`` for the edge properties in ``where`` (checked against the
     schema), and its parameters; ``"true"`` when empty."""
-    spec = schema.rel(rel_type)
     where = where or {}
-    for p in where:
-        if p not in spec.columns:
-            raise KeyError(f"{rel_type} has no property {p!r}")
-    cond = " AND ".join(f"e.{p} = $w{i}" for i, p in enumerate(where)) or "true"
-    return cond, {f"w{i}": v for i, v in enumerate(where.values())}
-
-
-def _key_list(keys: Any) -> list[str]:
-    """Distinct non-null keys of a list / arrow array / column, in first-seen order."""
-    if hasattr(keys, "to_pylist"):
-        keys = keys.to_pylist()
-    return [k for k in dict.fromkeys(keys) if k is not None]
+    return dialect.edge_condition(rel_type, where) or "true", dialect.edge_params(where)
 
 
 def _dedupe(table: pa.Table, key_cols: list[str]) -> pa.Table:

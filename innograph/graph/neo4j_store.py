@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from ..errors import ReadOnlyQueryError, StoreUnreachableError
 from . import dialect, schema
-from .store import UpsertCount
+from .store import UpsertCount, distinct_keys
 
 WRITE_BATCH = 5000
 VECTOR_BATCH = 256  # query vectors per UNWIND statement
@@ -297,7 +297,7 @@ class Neo4jStore:
                      where: dict[str, Any] | None = None) -> int:
         where = where or {}
         q = dialect.neo4j_delete_edges(rel_type, from_label, to_label, list(where))
-        params = {f"w{i}": v for i, v in enumerate(where.values())}
+        params = dialect.edge_params(where)
         total = 0
         while True:  # delete in batches so one transaction stays small
             rows = self._write(q, {**params, "batch": self.batch})
@@ -311,9 +311,8 @@ class Neo4jStore:
         """``UNWIND $keys … DELETE e``, ``self.batch`` source keys per write transaction."""
         where = where or {}
         q = dialect.neo4j_delete_edges_from(rel_type, from_label, to_label, list(where))
-        params = {f"w{i}": v for i, v in enumerate(where.values())}
-        keys = src_keys.to_pylist() if hasattr(src_keys, "to_pylist") else list(src_keys)
-        keys = [k for k in dict.fromkeys(keys) if k is not None]
+        params = dialect.edge_params(where)
+        keys = distinct_keys(src_keys)
         total = 0
         for a in range(0, len(keys), self.batch):
             rows = self._write(q, {**params, "keys": keys[a:a + self.batch]})

@@ -279,6 +279,18 @@ def rel(rel_type: str) -> RelSpec:
         raise KeyError(f"unknown relationship {rel_type!r}; known: {sorted(RELS)}") from None
 
 
+def rel_between(rel_type: str, from_label: str, to_label: str) -> RelSpec:
+    """The spec of ``rel_type``, checked to join ``from_label -> to_label``.
+
+    Raises ``KeyError`` for an unknown relationship, or one the schema does not draw between
+    those two labels (every edge write names its end labels; a wrong pair is a bug).
+    """
+    spec = rel(rel_type)
+    if (from_label, to_label) not in spec.pairs:
+        raise KeyError(f"{rel_type} does not join {from_label} -> {to_label}")
+    return spec
+
+
 def all_property_keys() -> list[str]:
     """Every property name of every node and relationship (for Neo4j's linter schema)."""
     keys: set[str] = set()

@@ -34,6 +34,14 @@ class UpsertCount:
         return self
 
 
+def distinct_keys(keys: Any) -> list[str]:
+    """Distinct non-null keys of a list / arrow array / column, in first-seen order (the
+    ``src_keys`` of ``delete_edges_from`` on both backends)."""
+    if hasattr(keys, "to_pylist"):
+        keys = keys.to_pylist()
+    return [k for k in dict.fromkeys(keys) if k is not None]
+
+
 @runtime_checkable
 class Store(Protocol):
     """A graph store holding the innograph schema (``graph.schema``)."""
