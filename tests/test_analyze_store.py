@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from innograph.graph import analytics as an
+from innograph import analysis as an
 from innograph.graph import schema as S
 from innograph.graph.store import open_store
 from innograph.pipeline import analyze as az

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from innograph.errors import StoreUnreachableError
-from innograph.graph import analytics as an
+from innograph import analysis as an
 from innograph.graph import gds
 
 

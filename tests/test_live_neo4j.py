@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from innograph.graph import analytics as an
+from innograph import analysis as an
 from innograph.graph import dialect, schema
 from innograph.graph.fingerprint import graph_rows
 from innograph.graph.kuzu_store import KuzuStore

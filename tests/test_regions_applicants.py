@@ -18,7 +18,7 @@ import pytest
 from innograph.analysis import applicants as ap
 from innograph.analysis import cooperation as co
 from innograph.analysis import regions as rg
-from innograph.graph import analytics as an
+from innograph import analysis as an
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -21,7 +21,7 @@ linted with Neo4j's Cypher front end in ``tests/test_neo4j_path.py``. The statem
 one auto-commit session (``session.run``) so that they reach the server holding the
 projection.
 
-Conversions to networkx's conventions (``analytics.network_metrics``):
+Conversions to networkx's conventions (``analysis.networks.network_metrics``):
 
 - betweenness: on an undirected projection GDS counts each unordered (s, t) pair once, as
   networkx's unnormalised undirected value does (GDS manual, Betweenness Centrality,
@@ -223,21 +223,21 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
                     betweenness_k: int | None = None,
                     community: Literal["louvain", "leiden"] | None = None,
                     ) -> tuple[dict[str, float], pd.DataFrame]:
-    """``analytics.network_metrics`` with the graph algorithms run by GDS in the database.
+    """``analysis.networks.network_metrics`` with the graph algorithms run by GDS in the database.
 
     Parameters
     ----------
     store : Neo4jStore
         Its driver runs the GDS statements.
     G : networkx.Graph
-        The same network built in Python (``analytics.collaboration_network``): gives node
+        The same network built in Python (``analysis.networks.collaboration_network``): gives node
         names and document counts, Burt's measures, and the node order of the result.
     nodes : {"applicant", "institution"}
         Which network to project (patents → applicants, papers → institutions).
     years : (first, last) or None
         Inclusive year bounds of the period; None (or (None, None)): every document.
     distance, seed, resolution, betweenness_k
-        As in ``analytics.network_metrics``; ``seed`` also seeds sampled betweenness and
+        As in ``analysis.networks.network_metrics``; ``seed`` also seeds sampled betweenness and
         Leiden.
     community : {"louvain", "leiden"}, optional
         Default: Louvain at resolution 1, Leiden (``gamma`` = resolution) otherwise (GDS's
@@ -246,10 +246,10 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
     Returns
     -------
     (dict, DataFrame)
-        The same figures and columns as ``analytics.network_metrics`` (plus nothing), rows
+        The same figures and columns as ``analysis.networks.network_metrics`` (plus nothing), rows
         sorted by strength (desc) then node.
     """
-    from . import analytics as an
+    from ..analysis import networks as an
 
     if distance not in ("hops", "inverse_weight"):
         raise ValueError(f"distance must be 'hops' or 'inverse_weight', not {distance!r}")
@@ -302,10 +302,10 @@ def assemble(G: nx.Graph, deg: dict[Any, float], strength: dict[Any, float],
              member_raw: dict[Any, Any], comp: dict[Any, Any], modularity: float,
              weight: str = "weight", distance: str = "hops"
              ) -> tuple[dict[str, float], pd.DataFrame]:
-    """GDS's streamed scores (by actor id) → ``analytics.network_metrics``'s summary and
+    """GDS's streamed scores (by actor id) → ``analysis.networks.network_metrics``'s summary and
     table (conversions in the module doc). Nodes of ``G`` that GDS did not return (there
     should be none) get nan; a GDS node missing from ``G`` is an error."""
-    from . import analytics as an
+    from ..analysis import networks as an
 
     extra = set(deg) - set(G)
     if extra:

@@ -3,7 +3,7 @@
 One function per analysis (docs/method.md §7). Each reads what it needs through
 ``store.read_table`` with the named queries of :data:`QUERIES` (Kùzu dialect, values as
 ``$parameters`` only, labels from ``graph.schema``), calls the pure functions of
-``innograph.graph.analytics``, writes CSV tables and one PNG figure per view into ``out``
+``innograph.analysis``, writes CSV tables and one PNG figure per view into ``out``
 (matplotlib, Agg canvas, no pyplot state) and returns an :class:`AnalysisResult` whose
 ``tables`` the CLI prints.
 
@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .. import analysis as an
 from ..codes import ipc_level
 from ..errors import BadInputError, InnographError
-from ..graph import analytics as an
 from ..graph import gds, queries
 from ..graph.store import Store
 
@@ -440,7 +440,7 @@ def analyze_network(store: Store,
     Nodes: applicants (patents), institutions (papers), or the regions / countries of
     either (``documents``; default patents, papers for institutions). Edge weight: shared
     documents. ``window`` splits the years (``years`` or the data's span) into
-    consecutive windows of that many years (:func:`analytics.year_windows`); documents
+    consecutive windows of that many years (:func:`~innograph.analysis.networks.year_windows`); documents
     without a year are only in the whole-span network.
 
     Writes ``network_<nodes>.csv`` (one row per period: nodes, edges, density,
@@ -449,7 +449,7 @@ def analyze_network(store: Store,
     ``network_<nodes>.png`` (the last period's network, its ``max_draw`` strongest nodes,
     coloured by community; with windows, density and size per period beside it).
     ``betweenness_k`` samples betweenness sources for large networks (see
-    :func:`analytics.network_metrics`).
+    :func:`~innograph.analysis.networks.network_metrics`).
     """
     if nodes not in _NODE_KINDS:
         raise BadInputError(f"--nodes must be one of {', '.join(_NODE_KINDS)}, not {nodes!r}")
@@ -736,7 +736,7 @@ def patent_country_tables(store: Store, years: tuple[int, int] | None, pop: pd.D
     A patent's countries are its applicants' countries (LOCATED_IN); a patent of applicants
     in two countries counts for both (full counting). Returns ``(patents, holders, frame)``:
     ``patents`` = ``rank, country, name, documents, population, per_million`` (documents =
-    patents, per million population, from :func:`~innograph.graph.analytics.country_indicators`);
+    patents, per million population, from :func:`~innograph.analysis.countries.country_indicators`);
     ``holders`` = ``rank, actor, name, country, patents`` for the ``top`` applicants by
     distinct patents (ties by name); ``frame`` = ``document, year, country`` rows.
     """
