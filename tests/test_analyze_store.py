@@ -16,6 +16,7 @@ from innograph import analysis as an
 from innograph.graph import schema as S
 from innograph.graph.store import open_store
 from innograph.pipeline import analyze as az
+from innograph.years import parse_years
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -285,10 +286,10 @@ def test_bad_options_raise_clear_errors(demo, tmp_path):
         az.analyze_network(demo, nodes="author", out=tmp_path)
     with pytest.raises(BadInputError):
         az.analyze_cooccurrence(demo, of="cpc", out=tmp_path)
-    assert az.parse_years("2012-2021") == (2012, 2021) and az.parse_years("2015") == (2015, 2015)
-    assert az.parse_years(None) is None
+    assert parse_years("2012-2021") == (2012, 2021) and parse_years("2015") == (2015, 2015)
+    assert parse_years(None) is None
     with pytest.raises(BadInputError):
-        az.parse_years("2021-2012")
+        parse_years("2021-2012")
 
 
 def test_queries_are_parameterised_and_named_from_schema():

@@ -24,7 +24,8 @@ The numeric functions of the first five modules are re-exported here, so
 
 from .cooccurrence import cooccurrence_clusters, cooccurrence_network, top_terms
 from .cooperation import cooperation_degree, cooperation_table, rank_cooperation
-from .countries import coauthorship_flows, country_indicators, minmax, topic_shares
+from .countries import (coauthorship_flows, country_indicators, country_year_series, minmax,
+                        top_journals, topic_shares)
 from .inequality import (coefficient_of_variation, locational_gini, regional_differences,
                          sample_std, value_range)
 from .networks import collaboration_network, network_metrics, node_table_order, year_windows
@@ -33,6 +34,6 @@ __all__ = [
     "cooperation_degree", "value_range", "sample_std", "coefficient_of_variation",
     "locational_gini", "regional_differences", "cooperation_table", "rank_cooperation",
     "year_windows", "collaboration_network", "network_metrics", "node_table_order", "minmax",
-    "country_indicators", "coauthorship_flows", "topic_shares", "cooccurrence_network",
-    "cooccurrence_clusters", "top_terms",
+    "country_indicators", "coauthorship_flows", "topic_shares", "country_year_series",
+    "top_journals", "cooccurrence_network", "cooccurrence_clusters", "top_terms",
 ]

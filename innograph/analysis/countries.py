@@ -3,7 +3,8 @@
 Pure functions on frames (no store, no files, no plotting), after IFF, *Global AI
 Competitiveness Index Report, Part 2* (the *IFF report*,
 ``reference/iff-ai-competitiveness-report.txt``): counts per million population, mean
-citations, mean journal impact, the composite impact Z, co-authorship flows, topic shares.
+citations, mean journal impact, the composite impact Z, co-authorship flows, topic shares,
+the country–year series and the top journals.
 
 Frame conventions: ``document`` (a paper id), ``country``, ``position`` (author order,
 1 = first), ``cited``, ``impact``, ``topic``; repeated pairs are counted once.
@@ -22,6 +23,8 @@ __all__ = [
     "country_indicators",
     "coauthorship_flows",
     "topic_shares",
+    "country_year_series",
+    "top_journals",
 ]
 
 
@@ -227,3 +230,34 @@ def topic_shares(frame: pd.DataFrame, top: int | None = 10, document: str = "doc
     out["_c"], out["_t"] = out["country"].astype(str), out["topic"].map(rank_t)
     out = out.sort_values(["country_documents", "_c", "_t"], ascending=[False, True, True])
     return out[cols].reset_index(drop=True)
+
+
+def country_year_series(paper_countries: pd.DataFrame,
+                        patent_countries: pd.DataFrame) -> pd.DataFrame:
+    """``kind, country, year, documents``: distinct papers / patents per country and year
+    (full counting), sorted by kind, country, year (IFF report Fig. 2-1)."""
+    parts = []
+    for kind, f in (("paper", paper_countries), ("patent", patent_countries)):
+        g = f.dropna(subset=["country", "year"]).drop_duplicates(["document", "country"])
+        if len(g):
+            c = g.groupby(["country", "year"])["document"].nunique().rename("documents")
+            parts.append(c.reset_index().assign(kind=kind))
+    cols = ["kind", "country", "year", "documents"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)[cols]
+    out["year"] = out["year"].astype(int)
+    return out.sort_values(["kind", "country", "year"]).reset_index(drop=True)
+
+
+def top_journals(venues: pd.DataFrame, top: int = 30) -> pd.DataFrame:
+    """``rank, venue, papers, impact``: venues by distinct papers (ties by name), with the
+    venue impact loaded by ``innograph load venues`` (IFF report Table 2)."""
+    cols = ["rank", "venue", "papers", "impact"]
+    v = venues.dropna(subset=["venue"])
+    if v.empty:
+        return pd.DataFrame(columns=cols)
+    g = v.groupby("venue").agg(papers=("document", "nunique"), impact=("impact", "first"))
+    g = g.reset_index().sort_values(["papers", "venue"], ascending=[False, True]).head(top)
+    g.insert(0, "rank", np.arange(1, len(g) + 1))
+    return g[cols].reset_index(drop=True)
