@@ -40,10 +40,10 @@ def value_range(values: Iterable[float]) -> float:
     r"""Range, an absolute difference: :math:`R = \max_i x_i - \min_i x_i`.
 
     Cooperation paper §4.1 (range of cooperative patents across provinces per year).
-    ``nan`` for empty input; 0 for one value.
+    ``nan`` for empty input (``numpy.ptp`` would raise); 0 for one value.
     """
     x = _as_values(values)
-    return float(x.max() - x.min()) if x.size else float("nan")
+    return float(np.ptp(x)) if x.size else float("nan")
 
 
 def sample_std(values: Iterable[float]) -> float:
@@ -63,18 +63,21 @@ def coefficient_of_variation(values: Iterable[float]) -> float:
     .. math:: CV = \frac{s}{\bar x}
               = \frac{1}{\bar x}\sqrt{\frac{1}{N-1}\sum_{i=1}^{N}(x_i - \bar x)^2}
 
-    The **sample** standard deviation (N − 1) over the mean, as the paper writes it.
+    The **sample** standard deviation (N − 1) over the mean, as the paper writes it:
+    ``scipy.stats.variation(x, ddof=1)``, wrapped for the degenerate cases.
 
     Returns
     -------
     float
-        ``nan`` when ``N < 2`` or the mean is 0 (no documents anywhere).
+        ``nan`` when ``N < 2`` or the mean is 0 (no documents anywhere; scipy would return
+        ``inf`` or warn).
     """
+    from scipy import stats  # lazy: scipy.stats takes seconds to import
+
     x = _as_values(values)
-    if x.size < 2:
+    if x.size < 2 or x.mean() == 0:
         return float("nan")
-    m = x.mean()
-    return float(np.std(x, ddof=1) / m) if m != 0 else float("nan")
+    return float(stats.variation(x, ddof=1))
 
 
 def locational_gini(values: Iterable[float]) -> float:

@@ -117,7 +117,8 @@ def _effective_size(G: nx.Graph, weight: str | None) -> dict[Any, float]:
     instead of Borgatti's 5.47 for node G of his example; its per-node path is right but
     slow (pure Python, ~10 s for 500 nodes). So: unweighted graphs (all maxima 1, where the
     bug cannot show) go to ``nx.effective_size``; weighted ones take the same sparse
-    product with the maxima on the right axis. Tests pin it to networkx's per-node path.
+    product with the maxima on the right axis (rows normalised by
+    ``sklearn.preprocessing.normalize``, l1 and max). Tests pin it to networkx's per-node path.
     Isolated nodes: nan.
     """
     if weight is None or not any(weight in d for _, _, d in G.edges(data=True)):
@@ -127,15 +128,11 @@ def _effective_size(G: nx.Graph, weight: str | None) -> dict[Any, float]:
     A.setdiag(0)
     A.eliminate_zeros()
     M = (A + A.T).tocsr()
-    row_sum = np.asarray(M.sum(axis=1)).ravel()
-    row_max = M.max(axis=1).toarray().ravel()
-    with np.errstate(divide="ignore"):
-        inv_sum = np.where(row_sum > 0, 1.0 / row_sum, 0.0)
-        inv_max = np.where(row_max > 0, 1.0 / row_max, 0.0)
-    from scipy import sparse
+    from sklearn.preprocessing import normalize
 
-    P = sparse.diags(inv_sum) @ M  # p_uw
-    X = sparse.diags(inv_max) @ M  # m_vw, each row over its own maximum
+    row_sum = np.asarray(M.sum(axis=1)).ravel()
+    P = normalize(M, norm="l1")  # p_uw (rows without ties stay 0)
+    X = normalize(M, norm="max")  # m_vw, each row over its own maximum
     R = (P @ X.T).tocsr()  # R[u, v] = sum_w p_uw m_vw
     ties = (M > 0).astype(float)
     eff = np.asarray(ties.sum(axis=1)).ravel() - np.asarray(R.multiply(ties).sum(axis=1)).ravel()

@@ -5,8 +5,8 @@ matplotlib ``Figure`` out (Agg canvas, no pyplot state), written by :func:`save`
   :func:`differences` (range and sample std; CV and locational Gini per year);
 - :func:`network` — a collaboration network drawn with :func:`draw_graph` (strongest nodes,
   coloured by community), with density and size per period when there are windows;
-- :func:`countries`, :func:`country_years`, :func:`flow_diagram` — country bars, country–year lines
-  and the co-authorship flow diagram of the IFF report;
+- :func:`countries`, :func:`country_years`, :func:`flow_diagram` — country bars,
+  country–year lines and the co-authorship flow diagram of the IFF report;
 - :func:`cooccurrence` — the co-occurrence network coloured by cluster.
 
 Nothing here reads a store or computes a measure: the tables come from
