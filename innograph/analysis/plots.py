@@ -26,8 +26,9 @@ from matplotlib.figure import Figure
 
 from .applicants import COOPERATION_TYPES
 
-__all__ = ["cooperation", "differences", "cooperation_typed", "draw_graph", "short", "network",
-           "country_years", "countries", "flow_diagram", "cooccurrence", "save"]
+__all__ = ["cooperation", "degree_bars", "differences", "cooperation_typed", "draw_graph",
+           "short", "network", "country_years", "countries", "flow_diagram", "cooccurrence",
+           "save"]
 
 
 def cooperation(ranking: pd.DataFrame, diffs: pd.DataFrame, by: str,
@@ -38,14 +39,20 @@ def cooperation(ranking: pd.DataFrame, diffs: pd.DataFrame, by: str,
     :func:`~innograph.analysis.inequality.regional_differences`)."""
     fig = Figure(figsize=(13, 4.2))
     ax1, ax2, ax3 = fig.subplots(1, 3)
-    r = ranking.dropna(subset=["degree"]).head(40)
-    ax1.barh(r["unit"].astype(str)[::-1], 100 * r["degree"][::-1], color="#4C72B0")
-    ax1.set_xlabel("cooperation degree (%)")
-    ax1.set_title(f"Cooperation degree by {by}")
+    r = ranking.dropna(subset=["degree"]).head(40)[::-1]
+    degree_bars(ax1, r["unit"].astype(str), r["degree"], by)
     ax1.tick_params(axis="y", labelsize=7)
     differences(ax2, ax3, diffs, f"{by}s", f"{measure} per {by} and year")
     fig.tight_layout()
     return fig
+
+
+def degree_bars(ax: Any, units: pd.Series, degree: pd.Series, by: str) -> None:
+    """Horizontal bars of the cooperation degree in % (``degree`` in [0, 1]) per unit, the
+    first unit at the bottom."""
+    ax.barh(units, 100 * degree, color="#4C72B0")
+    ax.set_xlabel("cooperation degree (%)")
+    ax.set_title(f"Cooperation degree by {by}")
 
 
 def differences(ax2: Any, ax3: Any, diffs: pd.DataFrame, across: str, what: str) -> None:
@@ -82,9 +89,7 @@ def cooperation_typed(ranking: pd.DataFrame, diffs: pd.DataFrame, by: str,
         ax1.set_xlabel("IUR cooperative documents")
         ax1.set_title(f"IUR cooperation by type and {by}")
     else:
-        ax1.barh(lab, 100 * r["degree"].fillna(0), color="#4C72B0")
-        ax1.set_xlabel("cooperation degree (%)")
-        ax1.set_title(f"Cooperation degree by {by}")
+        degree_bars(ax1, lab, r["degree"].fillna(0), by)
     ax1.tick_params(axis="y", labelsize=7)
     differences(ax2, ax3, diffs, f"{len(ranking)} {by}s", f"{measure} per year")
     fig.tight_layout()

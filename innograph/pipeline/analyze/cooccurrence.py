@@ -16,7 +16,7 @@ from ...codes import ipc_level
 from ...errors import BadInputError
 from ...graph.store import Store
 from ...years import YearRange
-from .frames import AnalysisResult, out_dir, read_frame, scoped, write_csv
+from .frames import AnalysisResult, read_frame, scoped, write_files
 
 
 def _ipc_level(code: Any, level: str) -> Any:
@@ -91,13 +91,10 @@ def analyze_cooccurrence(store: Store, of: Literal["keyword", "ipc"] = "keyword"
     edges = pd.DataFrame([(u, v, d["weight"]) for u, v, d in whole_G.edges(data=True)],
                          columns=["source", "target", "weight"]).sort_values(
         ["weight", "source", "target"], ascending=[False, True, True])
-    out_p = out_dir(out)
-    files: list[str] = []
     tag = f"cooccurrence_{of}"
-    write_csv(top_df, out_p / f"{tag}.csv", files)
-    write_csv(cl_df, out_p / f"{tag}_clusters.csv", files)
-    write_csv(edges, out_p / f"{tag}_edges.csv", files)
-    plots.save(plots.cooccurrence(whole_G, whole_cl, of, seed), out_p / f"{tag}.png", files)
+    files = write_files(out, [
+        (f"{tag}.csv", top_df), (f"{tag}_clusters.csv", cl_df), (f"{tag}_edges.csv", edges),
+        (f"{tag}.png", plots.cooccurrence(whole_G, whole_cl, of, seed))])
     summary_df = pd.DataFrame(rows)
     return AnalysisResult({"top_terms": top_df, "clusters": cl_df, "summary": summary_df,
                            "edges": edges}, files, rows[0], main="top_terms")

@@ -18,8 +18,8 @@ from ...analysis import regions as rg
 from ...errors import BadInputError
 from ...graph.store import Store
 from ...years import YearRange
-from .frames import (AnalysisResult, actor_countries, actor_frame, out_dir, scoped, unit_frame,
-                     write_csv, year_list)
+from .frames import (AnalysisResult, actor_countries, actor_frame, scoped, unit_frame,
+                     write_files, year_list)
 
 
 @scoped
@@ -54,8 +54,6 @@ def analyze_cooperation(store: Store,
                                          measure if measure != "co_documents" or not types
                                          else "iur")
     frame = unit_frame(store, by, documents, years)
-    out_p = out_dir(out)
-    files: list[str] = []
     per_year = an.cooperation_table(frame.dropna(subset=["year"]), year="year",
                                     min_actors=min_actors)
     overall = an.cooperation_table(frame, year=None, min_actors=min_actors)
@@ -72,11 +70,10 @@ def analyze_cooperation(store: Store,
     all_years = year_list(years, per_year["year"])
     diffs = an.regional_differences(per_year, value=measure, units=units, years=all_years)
     tag = f"cooperation_{by}"
-    write_csv(ranking, out_p / f"{tag}.csv", files)
-    write_csv(per_year, out_p / f"{tag}_years.csv", files)
-    write_csv(diffs, out_p / f"{tag}_differences.csv", files)
-    plots.save(plots.cooperation(ranking.iloc[:-1], diffs, by, measure), out_p / f"{tag}.png",
-               files)
+    files = write_files(out, [
+        (f"{tag}.csv", ranking), (f"{tag}_years.csv", per_year),
+        (f"{tag}_differences.csv", diffs),
+        (f"{tag}.png", plots.cooperation(ranking.iloc[:-1], diffs, by, measure))])
     summary = {"units": len(units), "documents": n_all, "co_documents": n_co,
                "degree": an.cooperation_degree(n_co, n_all) if n_all else float("nan"),
                "years": [all_years[0], all_years[-1]] if all_years else None}
@@ -169,15 +166,12 @@ def analyze_cooperation_units(store: Store, scheme: Literal["province", "state"]
     ranking = pd.concat([ranking, pd.DataFrame([total])], ignore_index=True)
     all_years = year_list(years, per_year["year"])
     diffs = co.differences_over_units(per_year, units, all_years, value=measure)
-    out_p = out_dir(out)
-    files: list[str] = []
     tag = f"cooperation_{scheme}"
-    write_csv(ranking, out_p / f"{tag}.csv", files)
-    write_csv(per_year, out_p / f"{tag}_years.csv", files)
-    write_csv(diffs, out_p / f"{tag}_differences.csv", files)
-    write_csv(apps, out_p / f"{tag}_applicants.csv", files)
-    plots.save(plots.cooperation_typed(ranking.iloc[:-1], diffs, scheme, measure, types),
-          out_p / f"{tag}.png", files)
+    files = write_files(out, [
+        (f"{tag}.csv", ranking), (f"{tag}_years.csv", per_year),
+        (f"{tag}_differences.csv", diffs), (f"{tag}_applicants.csv", apps),
+        (f"{tag}.png", plots.cooperation_typed(ranking.iloc[:-1], diffs, scheme, measure,
+                                               types))])
     summary = {"units": len(units), "documents": int(total["documents"]),
                "co_documents": int(total["co_documents"]),
                "applicants": len(apps), "applicants_placed": int(apps["unit"].notna().sum()),

@@ -21,8 +21,8 @@ from ...analysis.regions import country_of
 from ...errors import BadInputError
 from ...graph.store import Store
 from ...years import YearRange
-from .frames import (AnalysisResult, actor_countries, actor_frame, load_population, out_dir,
-                     read_frame, scoped, write_csv)
+from .frames import (AnalysisResult, actor_countries, actor_frame, load_population, read_frame,
+                     scoped, write_files)
 
 
 def split_affiliations(text: Any) -> list[str]:
@@ -149,23 +149,18 @@ def analyze_countries(store: Store, out: str | Path = ".",
         tp[["document", "topic"]], on="document", how="left"), top=top_topics)
     if top is not None and len(shares):
         shares = shares[shares["country"].isin(ind["country"])].reset_index(drop=True)
-    out_p = out_dir(out)
-    files: list[str] = []
-    write_csv(ind, out_p / "countries.csv", files)
-    write_csv(flows, out_p / "countries_flows.csv", files)
-    write_csv(shares, out_p / "countries_topics.csv", files)
-    plots.save(plots.countries(ind), out_p / "countries.png", files)
-    plots.save(plots.flow_diagram(flows), out_p / "countries_flows.png", files)
     patents, holders, pat_c = patent_country_tables(store, years, pop, top_list)
     series = an.country_year_series(pc, pat_c)
     journals = an.top_journals(read_frame(store, "paper_venues", years), top_list)
     insts = top_institutions(store, years, top_list)
-    write_csv(patents, out_p / "countries_patents.csv", files)
-    write_csv(holders, out_p / "countries_holders.csv", files)
-    write_csv(series, out_p / "countries_years.csv", files)
-    write_csv(journals, out_p / "countries_journals.csv", files)
-    write_csv(insts, out_p / "countries_institutions.csv", files)
-    plots.save(plots.country_years(series, top_series), out_p / "countries_years.png", files)
+    files = write_files(out, [
+        ("countries.csv", ind), ("countries_flows.csv", flows),
+        ("countries_topics.csv", shares), ("countries.png", plots.countries(ind)),
+        ("countries_flows.png", plots.flow_diagram(flows)),
+        ("countries_patents.csv", patents), ("countries_holders.csv", holders),
+        ("countries_years.csv", series), ("countries_journals.csv", journals),
+        ("countries_institutions.csv", insts),
+        ("countries_years.png", plots.country_years(series, top_series))])
     n_papers = int(read_frame(store, "papers_in_years", years)["document"].nunique())
     z_note = ""
     if len(ind) and ind["z"].isna().all():

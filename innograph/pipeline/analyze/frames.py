@@ -8,7 +8,8 @@ the year bounds, the ``--ai-only`` scope, the result type and the output files.
   applicants (patents) or institutions (papers), the actors' countries, and the unit
   (region or country) each actor row counts for.
 - :func:`scoped` gives an analysis its ``ai_only`` keyword; :class:`AnalysisResult` is what
-  every analysis returns; :func:`load_population` reads the shipped population table.
+  every analysis returns; :func:`write_files` writes its tables (CSV) and figures (PNG);
+  :func:`load_population` reads the shipped population table.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
+from matplotlib.figure import Figure
 
+from ...analysis import plots
 from ...errors import BadInputError
 from ...graph import queries
 from ...graph.store import Store
@@ -135,17 +138,21 @@ def scoped(fn: Callable[..., AnalysisResult]) -> Callable[..., AnalysisResult]:
     return run
 
 
-def out_dir(out: str | Path) -> Path:
-    """The output folder ``out``, created (with parents) when missing."""
-    p = Path(out)
-    p.mkdir(parents=True, exist_ok=True)
-    return p
-
-
-def write_csv(df: pd.DataFrame, path: Path, files: list[str]) -> None:
-    """Write ``df`` as CSV (no index) to ``path`` and record the path in ``files``."""
-    df.to_csv(path, index=False)
-    files.append(str(path))
+def write_files(out: str | Path, items: list[tuple[str, pd.DataFrame | Figure]]) -> list[str]:
+    """Write each ``(file name, table or figure)`` of ``items`` into the folder ``out``
+    (created with its parents when missing), in order: a DataFrame as CSV without its index,
+    a matplotlib ``Figure`` as PNG (:func:`innograph.analysis.plots.save`). Returns the
+    paths written, in the same order."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    files: list[str] = []
+    for name, item in items:
+        if isinstance(item, pd.DataFrame):
+            item.to_csv(folder / name, index=False)
+            files.append(str(folder / name))
+        else:
+            plots.save(item, folder / name, files)
+    return files
 
 
 def period_label(a: int | None, b: int | None) -> str:

@@ -23,8 +23,8 @@ from ...errors import BadInputError, InnographError
 from ...graph import gds
 from ...graph.store import Store
 from ...years import YearRange
-from .frames import (_AI_ONLY, AnalysisResult, actor_frame, close_years, out_dir,
-                     period_label, scoped, unit_frame, write_csv)
+from .frames import (_AI_ONLY, AnalysisResult, actor_frame, close_years, period_label, scoped,
+                     unit_frame, write_files)
 
 
 _NODE_KINDS = ("applicant", "institution", "country", "region")
@@ -69,8 +69,6 @@ def analyze_network(store: Store,
         f = unit_frame(store, nodes, docs, years).drop(columns="actor").rename(
             columns={"unit": "actor"})
         names = None
-    out_p = out_dir(out)
-    files: list[str] = []
     span = close_years(years, f["year"])  # an open end: the data's first / last year
     if window is None:
         periods: list[tuple[int | None, int | None]] = [span] if span else [(None, None)]
@@ -100,10 +98,9 @@ def analyze_network(store: Store,
     if len(nodes_df):
         nodes_df = nodes_df[["period"] + [c for c in nodes_df.columns if c != "period"]]
     tag = f"network_{nodes}"
-    write_csv(summary_df, out_p / f"{tag}.csv", files)
-    write_csv(nodes_df, out_p / f"{tag}_nodes.csv", files)
     last_nodes = node_tables[-1] if node_tables else pd.DataFrame()
-    plots.save(plots.network(last_G, last_nodes, summary_df, nodes, max_draw, seed),
-               out_p / f"{tag}.png", files)
+    files = write_files(out, [
+        (f"{tag}.csv", summary_df), (f"{tag}_nodes.csv", nodes_df),
+        (f"{tag}.png", plots.network(last_G, last_nodes, summary_df, nodes, max_draw, seed))])
     return AnalysisResult({"summary": summary_df, "nodes": nodes_df}, files,
                           summaries[-1] if summaries else {}, main="summary")
