@@ -211,6 +211,19 @@ def _project(s: _Session, nodes: str, name: str, params: dict[str, Any]) -> None
         raise StoreUnreachableError(msg) from e
 
 
+def _year_params(years: tuple[int | None, int | None] | None) -> dict[str, Any]:
+    """``$every_year``, ``$y0``, ``$y1`` of :func:`projection` for a closed year range, or
+    for every document (``None`` or ``(None, None)``). ValueError on a range open at one
+    end: the projection needs both bounds (``pipeline.analyze`` closes open ends with the
+    data's first / last year before it calls GDS)."""
+    lo, hi = years if years else (None, None)
+    if lo is None and hi is None:
+        return {"every_year": True, "y0": 0, "y1": 0}
+    if lo is None or hi is None:
+        raise ValueError(f"GDS projections need a closed year range, not {years!r}")
+    return {"every_year": False, "y0": int(lo), "y1": int(hi)}
+
+
 def _scores(rows: list[dict[str, Any]]) -> dict[Any, float]:
     return {r["node"]: r["score"] for r in rows}
 
@@ -255,10 +268,7 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
         raise ValueError(f"distance must be 'hops' or 'inverse_weight', not {distance!r}")
     if G.number_of_nodes() == 0:  # nothing to project (GDS would make no graph)
         return assemble(G, {}, {}, {}, {}, {}, {}, float("nan"))
-    lo, hi = years if years else (None, None)
-    every = lo is None
-    params = {"every_year": every, "y0": int(lo) if not every else 0,
-              "y1": int(hi) if not every else 0}
+    params = _year_params(years)
     algo = community or ("louvain" if resolution == 1.0 else "leiden")
     name = f"innograph-{nodes}-{uuid.uuid4().hex[:12]}"
     s = _Session(store)
@@ -363,8 +373,7 @@ def pagerank(store: Any, nodes: str, years: tuple[int, int] | None = None,
     """PageRank of every actor of the ``nodes`` network (GDS ``pageRank``, weighted by
     shared documents unless ``weighted`` is False): actor id → score. GDS's scores are not
     normalised to sum 1 (networkx's are): compare shares, ``score / sum``."""
-    lo, hi = years if years else (None, None)
-    params = {"every_year": lo is None, "y0": int(lo or 0), "y1": int(hi or 0)}
+    params = _year_params(years)
     name = f"innograph-{nodes}-{uuid.uuid4().hex[:12]}"
     config: dict[str, Any] = {"dampingFactor": float(damping)}
     if weighted:
