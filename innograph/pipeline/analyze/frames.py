@@ -84,7 +84,7 @@ def read_frame(store: Store, name: str, years: YearRange | None = None) -> pd.Da
     """
     lo, hi = years if years else (None, None)
     closed = (lo, hi) if lo is not None and hi is not None else None
-    df = store.read_table(*queries.analysis(name, closed, _AI_ONLY.get())).to_pandas()
+    df = store.read_table(*queries.analysis(name, closed, ai_only_now())).to_pandas()
     for c in _COLUMNS[name]:
         if c not in df.columns:
             df[c] = pd.Series(dtype=object)
@@ -118,6 +118,12 @@ def year_list(years: YearRange | None, observed: Any) -> list[int]:
     if span is None:
         return sorted(int(y) for y in pd.Series(observed).dropna().unique())
     return list(range(span[0], span[1] + 1))
+
+
+def ai_only_now() -> bool:
+    """Whether the analysis running now reads only the documents labelled AI (``--ai-only``,
+    set by :func:`scoped`)."""
+    return _AI_ONLY.get()
 
 
 def scoped(fn: Callable[..., AnalysisResult]) -> Callable[..., AnalysisResult]:

@@ -23,8 +23,8 @@ from ...errors import BadInputError, InnographError
 from ...graph import gds
 from ...graph.store import Store
 from ...years import YearRange
-from .frames import (_AI_ONLY, AnalysisResult, actor_frame, close_years, period_label, scoped,
-                     unit_frame, write_files)
+from .frames import (AnalysisResult, actor_frame, ai_only_now, close_years, period_label,
+                     scoped, unit_frame, write_files)
 
 
 _NODE_KINDS = ("applicant", "institution", "country", "region")
@@ -83,7 +83,7 @@ def analyze_network(store: Store,
         fp = f if a is None else f[(f["year"] >= a) & (f["year"] <= b)]
         G = an.collaboration_network(fp, names=names)
         if (store.kind == "neo4j" and nodes in ("applicant", "institution") and gds.enabled()
-                and not _AI_ONLY.get()):
+                and not ai_only_now()):
             s, nd = gds.network_metrics(store, G, nodes, (a, b), seed=seed, distance=distance,
                                         resolution=resolution, betweenness_k=betweenness_k)
         else:
