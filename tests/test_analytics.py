@@ -1,5 +1,6 @@
-"""innograph.graph.analytics: the formulas of docs/method.md §7 on the two studies' own numbers,
-hand-computed cases, degenerate inputs, and networkx agreement on small graphs."""
+"""innograph.analysis (inequality, cooperation, networks, countries, co-occurrence): the
+formulas of docs/method.md §7 on the two studies' own numbers, hand-computed cases,
+degenerate inputs, and networkx agreement on small graphs."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from innograph.graph import analytics as an
+from innograph import analysis as an
 
 from .conftest import shared_file
 
@@ -278,7 +279,7 @@ def test_structural_holes_weighted_by_shared_documents():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_weighted_structural_holes_equal_networkx_per_node_path(seed):
     # networkx 3.6.1's all-nodes sparse path for weighted effective size is wrong (see
-    # analytics._effective_size); its per-node path is the reference.
+    # analysis.networks._effective_size); its per-node path is the reference.
     rng = np.random.default_rng(seed)
     G = nx.gnm_random_graph(40, 90, seed=seed)
     for u, v in G.edges:

@@ -12,10 +12,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from innograph.graph import analytics as an
+from innograph import analysis as an
 from innograph.graph import schema as S
 from innograph.graph.store import open_store
 from innograph.pipeline import analyze as az
+from innograph.years import parse_years
 
 from .conftest import shared_file
 
@@ -149,6 +150,37 @@ def test_cooperation_of_papers_by_institution_region(demo, tmp_path):
     # Beijing: W1 (i1+i2), W2 (i1+i4) both co-authored; Shanghai: W2
     assert (r.loc["Beijing", "documents"], r.loc["Beijing", "co_documents"]) == (2, 2)
     assert (r.loc["Shanghai", "documents"], r.loc["Shanghai", "co_documents"]) == (1, 1)
+
+
+def test_open_year_ranges_equal_the_closed_range_over_the_data(demo, tmp_path):
+    """``innograph.years`` ranges may be open (``2013-`` / ``-2013``): an open end reaches the
+    data's first / last year (patents 2012-2014, papers 2020-2021) and, as with two bounds,
+    leaves out documents without a year (P8)."""
+    def same(a, b):
+        assert a.tables.keys() == b.tables.keys()
+        for k in a.tables:
+            pd.testing.assert_frame_equal(a.tables[k], b.tables[k], check_dtype=False)
+        def nan_free(d):
+            return {k: "nan" if isinstance(v, float) and math.isnan(v) else v
+                    for k, v in d.items()}
+        assert nan_free(a.summary) == nan_free(b.summary)
+
+    for open_, closed in (((None, 2013), (2012, 2013)), ((2013, None), (2013, 2014))):
+        same(az.analyze_cooperation(demo, by="region", years=open_, out=tmp_path / "o"),
+             az.analyze_cooperation(demo, by="region", years=closed, out=tmp_path / "c"))
+        same(az.analyze_network(demo, nodes="applicant", years=open_, window=1,
+                                out=tmp_path / "o"),
+             az.analyze_network(demo, nodes="applicant", years=closed, window=1,
+                                out=tmp_path / "c"))
+    co = az.analyze_cooperation(demo, by="province", years=(2013, None), out=tmp_path / "p")
+    assert co.summary["years"] == [2013, 2014]
+    same(az.analyze_cooccurrence(demo, of="keyword", years=(2013, None), out=tmp_path / "o"),
+         az.analyze_cooccurrence(demo, of="keyword", years=(2013, 2021), out=tmp_path / "c"))
+    same(az.analyze_countries(demo, years=(None, 2020), out=tmp_path / "o"),
+         az.analyze_countries(demo, years=(2012, 2020), out=tmp_path / "c"))
+    assert az.read_frame(demo, "patents_in_years", (None, 2013))["document"].tolist() == \
+        az.read_frame(demo, "patents_in_years", (2012, 2013))["document"].tolist()
+    assert parse_years("2013-") == (2013, None) and parse_years("-2013") == (None, 2013)
 
 
 # -------------------------------------------------------------------------------- network
@@ -285,10 +317,10 @@ def test_bad_options_raise_clear_errors(demo, tmp_path):
         az.analyze_network(demo, nodes="author", out=tmp_path)
     with pytest.raises(BadInputError):
         az.analyze_cooccurrence(demo, of="cpc", out=tmp_path)
-    assert az.parse_years("2012-2021") == (2012, 2021) and az.parse_years("2015") == (2015, 2015)
-    assert az.parse_years(None) is None
+    assert parse_years("2012-2021") == (2012, 2021) and parse_years("2015") == (2015, 2015)
+    assert parse_years(None) is None
     with pytest.raises(BadInputError):
-        az.parse_years("2021-2012")
+        parse_years("2021-2012")
 
 
 def test_queries_are_parameterised_and_named_from_schema():

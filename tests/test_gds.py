@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from innograph.errors import StoreUnreachableError
-from innograph.graph import analytics as an
+from innograph import analysis as an
 from innograph.graph import gds
 
 
@@ -83,6 +83,23 @@ def test_empty_network():
     drv = RecordingDriver()
     s2, df2 = gds.network_metrics(Neo4jStore(drv), nx.Graph(), "applicant", (2030, 2031))
     assert not drv.sent and df2.empty and s2["nodes"] == 0  # no projection of nothing
+
+
+def test_a_half_open_year_range_is_refused_before_anything_is_sent():
+    """The GDS projection needs both year bounds (pipeline.analyze closes an open end with
+    the data's first / last year first); a half-open range is a ValueError, not all years."""
+    from innograph.graph.neo4j_store import Neo4jStore
+
+    from .neo4j_recorder import RecordingDriver
+
+    G = nx.Graph([("a1", "a2")])
+    for years in ((2015, None), (None, 2015)):
+        drv = RecordingDriver()
+        with pytest.raises(ValueError, match="closed year range"):
+            gds.pagerank(Neo4jStore(drv), "applicant", years)
+        with pytest.raises(ValueError, match="closed year range"):
+            gds.network_metrics(Neo4jStore(drv), G, "applicant", years)
+        assert not drv.sent
 
 
 def test_statements_take_every_value_as_a_parameter():

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from innograph.graph import analytics as an
+from innograph import analysis as an
 from innograph.graph import dialect, schema
 from innograph.graph.fingerprint import graph_rows
 from innograph.graph.kuzu_store import KuzuStore
@@ -263,7 +263,7 @@ def _gds_network_measures_match_networkx_on_the_demo_graph(tmp_path):
     (GDS stops after 20 iterations / tolerance 1e-7, networkx at 1e-6), as shares of the
     total over nodes with at least one tie."""
     from innograph.graph import gds
-    from innograph.pipeline.analyze import _actor_frame
+    from innograph.pipeline.analyze.frames import actor_frame as _actor_frame
 
     s = _neo4j(1000)
     try:

@@ -17,7 +17,7 @@ import pytest
 from innograph.analysis import applicants as ap
 from innograph.analysis import cooperation as co
 from innograph.analysis import regions as rg
-from innograph.graph import analytics as an
+from innograph import analysis as an
 
 from .conftest import shared_file
 

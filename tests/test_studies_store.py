@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from innograph.analysis import regions as rg
 from innograph.cli import app
-from innograph.graph import analytics as an
+from innograph import analysis as an
 from innograph.graph import schema as S
 from innograph.graph.store import open_store
 from innograph.pipeline import analyze as az

@@ -21,7 +21,7 @@ linted with Neo4j's Cypher front end in ``tests/test_neo4j_path.py``. The statem
 one auto-commit session (``session.run``) so that they reach the server holding the
 projection.
 
-Conversions to networkx's conventions (``analytics.network_metrics``):
+Conversions to networkx's conventions (``analysis.networks.network_metrics``):
 
 - betweenness: on an undirected projection GDS counts each unordered (s, t) pair once, as
   networkx's unnormalised undirected value does (GDS manual, Betweenness Centrality,
@@ -211,6 +211,19 @@ def _project(s: _Session, nodes: str, name: str, params: dict[str, Any]) -> None
         raise StoreUnreachableError(msg) from e
 
 
+def _year_params(years: tuple[int | None, int | None] | None) -> dict[str, Any]:
+    """``$every_year``, ``$y0``, ``$y1`` of :func:`projection` for a closed year range, or
+    for every document (``None`` or ``(None, None)``). ValueError on a range open at one
+    end: the projection needs both bounds (``pipeline.analyze`` closes open ends with the
+    data's first / last year before it calls GDS)."""
+    lo, hi = years if years else (None, None)
+    if lo is None and hi is None:
+        return {"every_year": True, "y0": 0, "y1": 0}
+    if lo is None or hi is None:
+        raise ValueError(f"GDS projections need a closed year range, not {years!r}")
+    return {"every_year": False, "y0": int(lo), "y1": int(hi)}
+
+
 def _scores(rows: list[dict[str, Any]]) -> dict[Any, float]:
     return {r["node"]: r["score"] for r in rows}
 
@@ -223,21 +236,21 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
                     betweenness_k: int | None = None,
                     community: Literal["louvain", "leiden"] | None = None,
                     ) -> tuple[dict[str, float], pd.DataFrame]:
-    """``analytics.network_metrics`` with the graph algorithms run by GDS in the database.
+    """``analysis.networks.network_metrics`` with the graph algorithms run by GDS in the database.
 
     Parameters
     ----------
     store : Neo4jStore
         Its driver runs the GDS statements.
     G : networkx.Graph
-        The same network built in Python (``analytics.collaboration_network``): gives node
+        The same network built in Python (``analysis.networks.collaboration_network``): gives node
         names and document counts, Burt's measures, and the node order of the result.
     nodes : {"applicant", "institution"}
         Which network to project (patents → applicants, papers → institutions).
     years : (first, last) or None
         Inclusive year bounds of the period; None (or (None, None)): every document.
     distance, seed, resolution, betweenness_k
-        As in ``analytics.network_metrics``; ``seed`` also seeds sampled betweenness and
+        As in ``analysis.networks.network_metrics``; ``seed`` also seeds sampled betweenness and
         Leiden.
     community : {"louvain", "leiden"}, optional
         Default: Louvain at resolution 1, Leiden (``gamma`` = resolution) otherwise (GDS's
@@ -246,19 +259,16 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
     Returns
     -------
     (dict, DataFrame)
-        The same figures and columns as ``analytics.network_metrics`` (plus nothing), rows
+        The same figures and columns as ``analysis.networks.network_metrics`` (plus nothing), rows
         sorted by strength (desc) then node.
     """
-    from . import analytics as an
+    from ..analysis import networks as an
 
     if distance not in ("hops", "inverse_weight"):
         raise ValueError(f"distance must be 'hops' or 'inverse_weight', not {distance!r}")
     if G.number_of_nodes() == 0:  # nothing to project (GDS would make no graph)
         return assemble(G, {}, {}, {}, {}, {}, {}, float("nan"))
-    lo, hi = years if years else (None, None)
-    every = lo is None
-    params = {"every_year": every, "y0": int(lo) if not every else 0,
-              "y1": int(hi) if not every else 0}
+    params = _year_params(years)
     algo = community or ("louvain" if resolution == 1.0 else "leiden")
     name = f"innograph-{nodes}-{uuid.uuid4().hex[:12]}"
     s = _Session(store)
@@ -302,10 +312,10 @@ def assemble(G: nx.Graph, deg: dict[Any, float], strength: dict[Any, float],
              member_raw: dict[Any, Any], comp: dict[Any, Any], modularity: float,
              weight: str = "weight", distance: str = "hops"
              ) -> tuple[dict[str, float], pd.DataFrame]:
-    """GDS's streamed scores (by actor id) → ``analytics.network_metrics``'s summary and
+    """GDS's streamed scores (by actor id) → ``analysis.networks.network_metrics``'s summary and
     table (conversions in the module doc). Nodes of ``G`` that GDS did not return (there
     should be none) get nan; a GDS node missing from ``G`` is an error."""
-    from . import analytics as an
+    from ..analysis import networks as an
 
     extra = set(deg) - set(G)
     if extra:
@@ -363,8 +373,7 @@ def pagerank(store: Any, nodes: str, years: tuple[int, int] | None = None,
     """PageRank of every actor of the ``nodes`` network (GDS ``pageRank``, weighted by
     shared documents unless ``weighted`` is False): actor id → score. GDS's scores are not
     normalised to sum 1 (networkx's are): compare shares, ``score / sum``."""
-    lo, hi = years if years else (None, None)
-    params = {"every_year": lo is None, "y0": int(lo or 0), "y1": int(hi or 0)}
+    params = _year_params(years)
     name = f"innograph-{nodes}-{uuid.uuid4().hex[:12]}"
     config: dict[str, Any] = {"dampingFactor": float(damping)}
     if weighted:

@@ -21,7 +21,6 @@ from . import queries, schema
 from ..years import YearRange
 
 
-
 class Incidence(NamedTuple):
     """A hypergraph as an incidence matrix and its labels.
 
@@ -131,15 +130,16 @@ def hypernetx(store: Any, years: YearRange | int | None = None,
     """The keyword hypergraph as a ``hypernetx.Hypergraph``.
 
     One edge per document (named by its id; when a Paper and a Patent share an id, both
-    edges are named ``"<label>:<id>"``), over its keywords (named by Keyword name).
+    edges are named ``"<label>:<id>"``), over its keywords (named by Keyword name), in
+    (label, id, keyword) order. Built straight from :func:`keyword_edges` (hypernetx takes
+    an edge list); ``innograph.models.mmsb.to_hypernetx`` converts an incidence matrix.
     """
     import hypernetx as hnx
 
-    inc = incidence(store, years, labels, source)
-    ids = inc.doc_ids["id"].astype(str)
-    dup = ids.duplicated(keep=False)
-    names = np.where(dup, inc.doc_ids["label"].astype(str) + ":" + ids, ids)
-    m = inc.matrix
-    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    pairs = pd.DataFrame({"edge": names[rows], "node": inc.keyword_names[m.indices]})
+    df = keyword_edges(store, years, labels, source).to_pandas()
+    df = df.drop_duplicates(["label", "id", "keyword"]).sort_values(["label", "id", "keyword"])
+    docs = df[["label", "id"]].drop_duplicates()
+    shared = set(docs.loc[docs["id"].duplicated(keep=False), "id"])
+    names = np.where(df["id"].isin(shared), df["label"] + ":" + df["id"], df["id"])
+    pairs = pd.DataFrame({"edge": names.astype(object), "node": df["keyword"].to_numpy(object)})
     return hnx.Hypergraph(pairs, edge_col="edge", node_col="node")
