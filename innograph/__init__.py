@@ -1,7 +1,8 @@
 """innograph: an innovation knowledge graph of papers, patents and keywords.
 
-Layers (see README): ``loaders`` (files → records), ``models`` (pure algorithms),
-``graph`` (stores, schema, analyses), ``pipeline`` (joins them), ``cli`` (typer).
+Layers (see ARCHITECTURE.md): ``loaders`` (files → records), ``models`` (pure algorithms),
+``analysis`` (pure pandas/networkx analyses), ``graph`` (the stores, schema, queries),
+``pipeline`` (joins them), ``cli`` (typer).
 """
 
 __version__ = "0.1.0"
