@@ -63,24 +63,13 @@ def _record_everything() -> RecordingDriver:
     for text in QUERIES.values():  # the analyses' queries must also run on Neo4j
         store.read_table(text, {p: 0 for p in re.findall(r"\$(\w+)", text)})
 
-    # Graph Data Science: projection, streams, mutate, drop (applicant and institution
-    # networks, weighted distances, sampled betweenness, Leiden), PageRank, version check
-    import networkx as nx
-
+    # Graph Data Science runs through the graphdatascience client (tests/test_gds.py); its
+    # one hand-written statement, the projection, is linted here too (sent auto-commit, as
+    # test_writes_use_write_transactions_and_reads_read expects of GDS statements)
     from innograph.graph import gds
 
-    G = nx.Graph()
-    G.add_edge("a1", "a2", weight=1)
-    drv.answer = lambda q, p: ([{"node": u, "score": 1.0} for u in G] if "nodeId" in q else
-                               [{"communities": 1, "modularity": 0.0}] if "mutate" in q else [])
     for nodes in ("applicant", "institution"):
-        gds.network_metrics(store, G, nodes, (2010, 2015))
-        gds.network_metrics(store, G, nodes, None, distance="inverse_weight", betweenness_k=1,
-                            resolution=1.5)
-        gds.pagerank(store, nodes)
-    drv.answer = lambda q, p: [{"version": "2.13.2"}] if q == gds.VERSION_QUERY else []
-    assert gds.require_gds(store) == (2, 13, 2)
-    drv.answer = lambda q, p: []
+        store._auto(gds.projection(nodes), {"graph": "g", "every_year": True, "y0": 0, "y1": 0})
 
     # live loads: CALL { … } IN TRANSACTIONS in auto-commit statements, both CALL forms
     for version in ((5, 26, 0), (5, 11, 0)):
@@ -219,7 +208,7 @@ def test_every_neo4j_statement_passes_neo4js_linter(sent):
                 problems.append(f"{d['severity']}: {d['message']}\n  in: {s['query']}")
     assert not problems, "\n".join(problems)
     assert len(statements) > 30
-    assert sum("gds." in s["query"] for s in statements) >= 12  # GDS statements linted too
+    assert sum("gds.graph.project" in s["query"] for s in statements) == 2  # GDS projections
 
 
 def test_linter_catches_kuzu_isms_and_typos():

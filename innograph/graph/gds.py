@@ -1,25 +1,30 @@
-"""Collaboration-network measures computed by Neo4j Graph Data Science (GDS 2.x) in the database.
+"""Collaboration-network measures computed by Neo4j Graph Data Science (GDS 2.x) in the
+database, through Neo4j's official Python client ``graphdatascience`` (2.2+).
 
 On Neo4j, ``pipeline.analyze.analyze_network`` sends the applicant / institution networks'
 algorithms here instead of to networkx (which stays for the embedded store and for the
 region / country networks, whose nodes are properties, not graph nodes):
 
-1. project the weighted co-application (patents → applicants) or co-affiliation (papers →
-   institutions, directly and through the authors) network into GDS's catalog with a Cypher
-   aggregation projection (``gds.graph.project``; undirected, edge property ``weight`` =
-   shared documents, ``distance`` = 1 / weight; every actor of a document in the period is a
-   node, so actors with solo documents only are isolated nodes, as in networkx);
-2. stream ``gds.degree`` (partners and, weighted, strength), ``gds.betweenness`` (sampled
-   with ``samplingSize`` / ``samplingSeed`` when asked), ``gds.closeness``
-   (Wasserman–Faust), ``gds.louvain`` or ``gds.leiden`` (mutated, then streamed, so the
-   communities and the modularity come from one run), ``gds.wcc`` (components), and
-   ``gds.pageRank`` (``pagerank``);
-3. drop the projection.
+1. ``connect(store)``: a ``GraphDataScience`` client on the store's own neo4j ``Driver`` and
+   database (no Arrow: Bolt only; no progress bars); the client reads ``gds.version()``
+   first, and a server without GDS, or one older than the client supports (2.13), is a
+   one-line StoreUnreachableError;
+2. ``gds.graph.project.cypher``: the weighted co-application (patents → applicants) or
+   co-affiliation (papers → institutions, directly and through the authors) network
+   projected into GDS's catalog by the Cypher aggregation ``projection(nodes)`` (undirected,
+   edge property ``weight`` = shared documents, ``distance`` = 1 / weight; every actor of a
+   document in the period is a node, so actors with solo documents only are isolated nodes,
+   as in networkx);
+3. streamed through the client: ``gds.degree`` (partners and, weighted, strength),
+   ``gds.betweenness`` (sampled with ``sampling_size`` / ``sampling_seed`` when asked),
+   ``gds.closeness`` (Wasserman–Faust), ``gds.louvain`` or ``gds.leiden`` (communities),
+   ``gds.wcc`` (components), ``gds.pageRank`` (``pagerank``); GDS node ids are mapped to the
+   actors' keys once, with ``gds.util.asNodes``;
+4. the projection dropped (also when an algorithm fails).
 
-Every statement is a builder here (parameters only; the graph name is a parameter) and is
-linted with Neo4j's Cypher front end in ``tests/test_neo4j_path.py``. The statements run in
-one auto-commit session (``session.run``) so that they reach the server holding the
-projection.
+The projection statement is the one hand-written statement (parameters only; the graph name
+is a parameter); ``tests/test_gds.py`` lints it with Neo4j's Cypher front end. The algorithm
+calls are the client's.
 
 Conversions to networkx's conventions (``analysis.networks.network_metrics``):
 
@@ -32,13 +37,14 @@ Conversions to networkx's conventions (``analysis.networks.network_metrics``):
   proportional to degree, networkx uniformly, so sampled values are estimates of the same
   quantity, not equal numbers;
 - degree centrality ``degree / (n − 1)``;
-- closeness: ``useWassermanFaust: true`` is networkx's ``wf_improved`` form (GDS's
+- closeness: ``use_wasserman_faust=True`` is networkx's ``wf_improved`` form (GDS's
   ``WassermanFaustCentralityComputer``: (r / farness) · (r / (n − 1))); GDS closeness is
   unweighted, so ``distance="inverse_weight"`` closeness is computed by networkx on the
   Python graph (betweenness uses the projected ``distance``);
-- communities: renumbered like networkx's (by size, then smallest member), modularity as
-  GDS reports it (weighted); run single-threaded (``concurrency: 1``) so that a rerun gives
-  the same partition, as the seeded networkx run does (Leiden also takes ``seed``);
+- communities: renumbered like networkx's (by size, then smallest member); the modularity
+  is networkx's (weighted, resolution 1, as ``analysis.networks.network_metrics`` reports it) of
+  GDS's partition; run single-threaded (``concurrency=1``) so that a rerun gives the same
+  partition, as the seeded networkx run does (Leiden also takes ``random_seed``);
 - Burt's effective size and constraint have no GDS procedure: networkx on the Python graph.
 
 ``INNOGRAPH_GDS=0`` makes the analyses use networkx on Neo4j too (e.g. Aura Free, which has
@@ -49,6 +55,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from typing import Any, Literal
 
 import networkx as nx
@@ -59,7 +66,7 @@ from ..errors import StoreUnreachableError
 from . import schema as S
 
 GDS_ENV = "INNOGRAPH_GDS"
-MIN_GDS = (2, 4)  # the gds.graph.project Cypher aggregation (projection()) exists from 2.4
+MIN_GDS = (2, 13)  # the oldest GDS the graphdatascience 2.x client supports
 BETWEENNESS_ORDERED_PAIRS = False  # GDS counts unordered pairs (module doc)
 
 _YEARS = "($every_year OR (d.year >= $y0 AND d.year <= $y1))"
@@ -83,21 +90,23 @@ _ACTORS = {
         "UNWIND direct + via AS x WITH d, collect(DISTINCT x) AS actors"),
 }
 
-VERSION_QUERY = "RETURN gds.version() AS version"
-
 
 def enabled() -> bool:
     """False when ``$INNOGRAPH_GDS`` is 0 / false / off / no."""
     return os.environ.get(GDS_ENV, "1").strip().lower() not in ("0", "false", "off", "no")
 
 
-# ------------------------------------------------------------------- statements
-def projection(nodes: str) -> str:
-    """``gds.graph.project`` of the ``nodes`` ("applicant" | "institution") network.
 
-    Parameters ``$graph`` (catalog name), ``$every_year``, ``$y0``, ``$y1``. Returns one row
-    ``graph, nodes, relationships``. Pairs ``a.id < b.id`` give one undirected relationship
-    each; the pair (a, a) puts every actor in as a node (no relationship: target null).
+# ------------------------------------------------------------------- statement
+def projection(nodes: str) -> str:
+    """The Cypher aggregation projection (``gds.graph.project``) of the ``nodes``
+    ("applicant" | "institution") network, for ``gds.graph.project.cypher``.
+
+    Parameters ``$graph`` (catalog name), ``$every_year``, ``$y0``, ``$y1``. Returns one row,
+    one column: the projection's result map (``graphName``, ``nodeCount``,
+    ``relationshipCount``, …), the form the client requires. Pairs ``a.id < b.id`` give one
+    undirected relationship each; the pair (a, a) puts every actor in as a node (no
+    relationship: target null).
     """
     try:
         actors = _ACTORS[nodes]
@@ -107,58 +116,36 @@ def projection(nodes: str) -> str:
         f"{actors} UNWIND actors AS a UNWIND actors AS b "
         f"WITH a, b, d WHERE a.{_KEY} <= b.{_KEY} "
         "WITH a, b, count(d) AS w "
-        "WITH gds.graph.project($graph, a, CASE WHEN a = b THEN null ELSE b END, "
+        "RETURN gds.graph.project($graph, a, CASE WHEN a = b THEN null ELSE b END, "
         "CASE WHEN a = b THEN {} ELSE "
         "{relationshipProperties: {weight: toFloat(w), distance: 1.0 / w}} END, "
-        "{undirectedRelationshipTypes: ['*']}) AS g "
-        "RETURN g.graphName AS graph, g.nodeCount AS nodes, g.relationshipCount AS relationships"
+        "{undirectedRelationshipTypes: ['*']}) AS graph"
     )
-
-
-def stream(algorithm: str) -> str:
-    """``CALL gds.<algorithm>.stream($graph, $config)``: columns ``node`` (actor id), ``score``."""
-    if algorithm not in ("degree", "betweenness", "closeness", "pageRank", "wcc"):
-        raise ValueError(f"no GDS stream statement for {algorithm!r}")
-    col = "componentId" if algorithm == "wcc" else "score"
-    return (f"CALL gds.{algorithm}.stream($graph, $config) YIELD nodeId, {col} "
-            f"RETURN gds.util.asNode(nodeId).{_KEY} AS node, {col} AS score")
-
-
-def communities_mutate(algorithm: Literal["louvain", "leiden"]) -> str:
-    """Louvain / Leiden into the projection's ``community`` property; ``communities``,
-    ``modularity``."""
-    if algorithm not in ("louvain", "leiden"):
-        raise ValueError(f"community algorithm must be louvain or leiden, not {algorithm!r}")
-    return (f"CALL gds.{algorithm}.mutate($graph, $config) YIELD communityCount, modularity "
-            "RETURN communityCount AS communities, modularity")
-
-
-COMMUNITY_STREAM = ("CALL gds.graph.nodeProperty.stream($graph, 'community') "
-                    "YIELD nodeId, propertyValue "
-                    f"RETURN gds.util.asNode(nodeId).{_KEY} AS node, propertyValue AS score")
-DROP = "CALL gds.graph.drop($graph, false) YIELD graphName RETURN graphName AS graph"
 
 
 # ----------------------------------------------------------------- pure checks
 def check_gds_version(text: str) -> tuple[int, ...]:
-    """``gds.version()`` text → version tuple; StoreUnreachableError when older than 2.4."""
+    """GDS version text → version tuple; StoreUnreachableError when older than ``MIN_GDS``."""
     from .neo4j_store import parse_version
 
     v = parse_version(text)
     if v[:2] < MIN_GDS:
-        raise StoreUnreachableError(f"Graph Data Science {text} is too old: innograph needs "
-                                    "GDS 2.4 or later (docker compose starts a current one)")
+        raise StoreUnreachableError(
+            f"Graph Data Science {text} is too old: innograph needs GDS "
+            f"{'.'.join(map(str, MIN_GDS))} or later (docker compose starts a current one)")
     return v
 
 
 def plugin_missing(plugin: str, err: BaseException, url: str = "") -> str | None:
-    """The one-line message when ``err`` (from calling ``<plugin>.version()``) says the
-    plugin is not installed; None when the error is something else."""
-    text = f"{getattr(err, 'code', '')} {err}"
-    if ("Unknown function" in text or "ProcedureNotFound" in text
+    """The one-line message when ``err`` (from calling ``<plugin>.version()``, or the
+    client's ``GdsNotFound``) says the plugin is not installed; None when the error is
+    something else."""
+    text = f"{type(err).__name__} {getattr(err, 'code', '')} {err}"
+    if ("Unknown function" in text or "ProcedureNotFound" in text or "GdsNotFound" in text
             or "no procedure with the name" in text.lower()
             or "function is not registered" in text.lower()):
-        name = {"gds": "Graph Data Science (gds) plugin (or one older than 2.4)",
+        name = {"gds": "Graph Data Science (gds) plugin (or one older than "
+                       f"{'.'.join(map(str, MIN_GDS))})",
                 "apoc": "APOC plugin"}.get(plugin, plugin)
         return (f"Neo4j{' at ' + url if url else ''} has no {name}: add it to "
                 f"NEO4J_PLUGINS (docker-compose.yml does) and restart"
@@ -168,47 +155,38 @@ def plugin_missing(plugin: str, err: BaseException, url: str = "") -> str | None
 
 
 # --------------------------------------------------------------------- running
-class _Session:
-    """One auto-commit session on the store's driver (read access: GDS projections and
-    stream / mutate modes write nothing to the database)."""
+def connect(store: Any) -> Any:
+    """A ``graphdatascience.GraphDataScience`` client on ``store``'s neo4j Driver and
+    database (Bolt only, no progress bars), after checking the server's GDS version.
 
-    def __init__(self, store: Any):
-        kw: dict[str, Any] = {"default_access_mode": "READ"}
-        if getattr(store, "database", None):
-            kw["database"] = store.database
-        self.store, self.session = store, store.driver.session(**kw)
-
-    def run(self, query: str, **params: Any) -> list[dict[str, Any]]:
-        return self.session.run(query, params).data()
-
-    def close(self) -> None:
-        self.session.close()
-
-
-def require_gds(store: Any) -> tuple[int, ...]:
-    """The GDS version on the store's server; StoreUnreachableError (one line) when missing."""
-    s = _Session(store)
+    Errors (StoreUnreachableError, one line): the client is not installed; the server has no
+    GDS; its GDS is older than ``MIN_GDS``; the server cannot be reached."""
     try:
-        rows = s.run(VERSION_QUERY)
-    except Exception as e:  # the driver's ClientError: say what to do when it is the plugin
-        msg = plugin_missing("gds", e)
-        if msg is None:
-            raise
-        raise StoreUnreachableError(msg) from e
-    finally:
-        s.close()
-    return check_gds_version(rows[0]["version"] if rows else "0")
-
-
-def _project(s: _Session, nodes: str, name: str, params: dict[str, Any]) -> None:
-    """Run the projection; a server without GDS gives the one-line plugin message."""
+        from graphdatascience import GraphDataScience
+        from graphdatascience.error.gds_not_installed import GdsNotFound
+        from graphdatascience.error.unable_to_connect import UnableToConnectError
+    except ImportError as e:
+        raise StoreUnreachableError(
+            "the Graph Data Science client is not installed: `pip install graphdatascience` "
+            "(an innograph dependency), or set INNOGRAPH_GDS=0 to compute the analyses in "
+            "networkx") from e
     try:
-        s.run(projection(nodes), graph=name, **params)
-    except Exception as e:  # the driver's ClientError (unknown function gds.graph.project)
-        msg = plugin_missing("gds", e)
+        with warnings.catch_warnings():  # the client warns about old servers: we raise below
+            warnings.simplefilter("ignore", DeprecationWarning)
+            client = GraphDataScience(store.driver, database=store.database or None,
+                                      arrow=False, show_progress=False)
+    except GdsNotFound as e:
+        raise StoreUnreachableError(plugin_missing("gds", e) or str(e)) from e
+    except UnableToConnectError as e:  # the client wraps whatever gds.version() raised
+        cause = e.args[0] if e.args and isinstance(e.args[0], BaseException) else e
+        msg = plugin_missing("gds", cause)
         if msg is None:
-            raise
+            from .neo4j_store import explain_connect_error
+
+            msg = explain_connect_error("the store's server", cause)
         raise StoreUnreachableError(msg) from e
+    check_gds_version(str(client.server_version()))
+    return client
 
 
 def _year_params(years: tuple[int | None, int | None] | None) -> dict[str, Any]:
@@ -224,8 +202,30 @@ def _year_params(years: tuple[int | None, int | None] | None) -> dict[str, Any]:
     return {"every_year": False, "y0": int(lo), "y1": int(hi)}
 
 
-def _scores(rows: list[dict[str, Any]]) -> dict[Any, float]:
-    return {r["node"]: r["score"] for r in rows}
+def require_gds(store: Any, client: Any = None) -> tuple[int, ...]:
+    """The GDS version on the store's server (errors as ``connect``)."""
+    client = client or connect(store)
+    return check_gds_version(str(client.server_version()))
+
+
+def _project(client: Any, nodes: str, years: tuple[Any, Any] | None) -> Any:
+    """``gds.graph.project.cypher`` of the ``nodes`` network in ``years`` under a fresh
+    catalog name; ``with _project(…) as G`` drops the projection on exit."""
+    return client.graph.project.cypher(
+        projection(nodes), graph=f"innograph-{nodes}-{uuid.uuid4().hex[:12]}",
+        **_year_params(years))
+
+
+def _by_key(client: Any, frames: list[pd.DataFrame]) -> dict[int, Any]:
+    """GDS node id → actor key, for every node id in ``frames`` (one ``gds.util.asNodes``)."""
+    ids = sorted({int(i) for f in frames for i in f["nodeId"]})
+    if not ids:
+        return {}
+    return {i: n[_KEY] for i, n in zip(ids, client.util.as_nodes(ids))}
+
+
+def _scores(frame: pd.DataFrame, keys: dict[int, Any], col: str = "score") -> dict[Any, Any]:
+    return {keys[int(i)]: v for i, v in zip(frame["nodeId"], frame[col])}
 
 
 def network_metrics(store: Any, G: nx.Graph, nodes: str,
@@ -235,16 +235,18 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
                     seed: int | None = 0, resolution: float = 1.0,
                     betweenness_k: int | None = None,
                     community: Literal["louvain", "leiden"] | None = None,
+                    client: Any = None,
                     ) -> tuple[dict[str, float], pd.DataFrame]:
     """``analysis.networks.network_metrics`` with the graph algorithms run by GDS in the database.
 
     Parameters
     ----------
     store : Neo4jStore
-        Its driver runs the GDS statements.
+        Its driver carries the GDS client (``connect``).
     G : networkx.Graph
         The same network built in Python (``analysis.networks.collaboration_network``): gives node
-        names and document counts, Burt's measures, and the node order of the result.
+        names and document counts, Burt's measures, the modularity of GDS's partition, and
+        the node order of the result.
     nodes : {"applicant", "institution"}
         Which network to project (patents → applicants, papers → institutions).
     years : (first, last) or None
@@ -255,6 +257,8 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
     community : {"louvain", "leiden"}, optional
         Default: Louvain at resolution 1, Leiden (``gamma`` = resolution) otherwise (GDS's
         Louvain has no resolution parameter).
+    client : graphdatascience.GraphDataScience, optional
+        Default: ``connect(store)``.
 
     Returns
     -------
@@ -262,49 +266,57 @@ def network_metrics(store: Any, G: nx.Graph, nodes: str,
         The same figures and columns as ``analysis.networks.network_metrics`` (plus nothing), rows
         sorted by strength (desc) then node.
     """
-    from ..analysis import networks as an
-
     if distance not in ("hops", "inverse_weight"):
         raise ValueError(f"distance must be 'hops' or 'inverse_weight', not {distance!r}")
+    if community not in (None, "louvain", "leiden"):
+        raise ValueError(f"community algorithm must be louvain or leiden, not {community!r}")
     if G.number_of_nodes() == 0:  # nothing to project (GDS would make no graph)
         return assemble(G, {}, {}, {}, {}, {}, {}, float("nan"))
-    params = _year_params(years)
+    _year_params(years)  # a half-open range is refused before anything is sent
     algo = community or ("louvain" if resolution == 1.0 else "leiden")
-    name = f"innograph-{nodes}-{uuid.uuid4().hex[:12]}"
-    s = _Session(store)
-    try:
-        _project(s, nodes, name, params)
-        try:
-            deg = _scores(s.run(stream("degree"), graph=name, config={}))
-            strength = _scores(s.run(stream("degree"), graph=name,
-                                     config={"relationshipWeightProperty": weight}))
-            bconf: dict[str, Any] = {}
-            if distance == "inverse_weight":
-                bconf["relationshipWeightProperty"] = "distance"
-            n = len(deg)
-            if betweenness_k and betweenness_k < n:
-                bconf.update(samplingSize=int(betweenness_k),
-                             samplingSeed=int(seed) if seed is not None else 0)
-            btw = _scores(s.run(stream("betweenness"), graph=name, config=bconf))
-            if "samplingSize" in bconf:  # GDS leaves sampled sums unscaled; networkx scales
-                btw = {u: v * n / bconf["samplingSize"] for u, v in btw.items()}
-            close = (_scores(s.run(stream("closeness"), graph=name,
-                                   config={"useWassermanFaust": True}))
-                     if distance == "hops" else None)
-            cconf: dict[str, Any] = {"mutateProperty": "community",  # one thread: runs repeat
-                                     "relationshipWeightProperty": weight, "concurrency": 1}
-            if algo == "leiden":
-                cconf.update(gamma=float(resolution), randomSeed=int(seed or 0))
-            crow = s.run(communities_mutate(algo), graph=name, config=cconf)
-            member_raw = _scores(s.run(COMMUNITY_STREAM, graph=name))
-            comp = _scores(s.run(stream("wcc"), graph=name, config={}))
-        finally:
-            s.run(DROP, graph=name)
-    finally:
-        s.close()
-    return assemble(G, deg, strength, btw, close, member_raw, comp,
-                    float(crow[0]["modularity"]) if crow else float("nan"),
+    gds = client or connect(store)
+    quiet: dict[str, Any] = {"log_progress": False}
+    with _project(gds, nodes, years) as P:
+        deg = gds.degree.stream(P, **quiet)
+        strength = gds.degree.stream(P, relationship_weight_property=weight, **quiet)
+        bconf: dict[str, Any] = dict(quiet)
+        if distance == "inverse_weight":
+            bconf["relationship_weight_property"] = "distance"
+        n = len(deg)
+        if betweenness_k and betweenness_k < n:
+            bconf.update(sampling_size=int(betweenness_k),
+                         sampling_seed=int(seed) if seed is not None else 0)
+        btw = gds.betweenness.stream(P, **bconf)
+        close = (gds.closeness.stream(P, use_wasserman_faust=True, **quiet)
+                 if distance == "hops" else None)
+        # one thread: a rerun gives the same partition
+        cconf: dict[str, Any] = dict(quiet, relationship_weight_property=weight, concurrency=1)
+        if algo == "leiden":
+            comm = gds.leiden.stream(P, gamma=float(resolution), random_seed=int(seed or 0),
+                                     **cconf)
+        else:
+            comm = gds.louvain.stream(P, **cconf)
+        comp = gds.wcc.stream(P, **quiet)
+    frames = [deg, strength, btw, comm, comp] + ([close] if close is not None else [])
+    keys = _by_key(gds, frames)
+    if "sampling_size" in bconf:  # GDS leaves sampled sums unscaled; networkx scales
+        btw = btw.assign(score=btw["score"] * n / bconf["sampling_size"])
+    member_raw = _scores(comm, keys, "communityId")
+    return assemble(G, _scores(deg, keys), _scores(strength, keys), _scores(btw, keys),
+                    _scores(close, keys) if close is not None else None, member_raw,
+                    _scores(comp, keys, "componentId"), _modularity(G, member_raw, weight),
                     weight=weight, distance=distance)
+
+
+def _modularity(G: nx.Graph, member: dict[Any, Any], weight: str) -> float:
+    """networkx's weighted modularity (resolution 1, as ``analysis.networks.network_metrics``) of
+    the partition ``member`` (node → community id; nodes GDS did not return: singletons)."""
+    if not G.number_of_edges():
+        return float("nan")
+    groups: dict[Any, set[Any]] = {}
+    for u in G:
+        groups.setdefault(member.get(u, ("missing", u)), set()).add(u)
+    return float(nx.community.modularity(G, list(groups.values()), weight=weight))
 
 
 def assemble(G: nx.Graph, deg: dict[Any, float], strength: dict[Any, float],
@@ -369,21 +381,15 @@ def assemble(G: nx.Graph, deg: dict[Any, float], strength: dict[Any, float],
 
 
 def pagerank(store: Any, nodes: str, years: tuple[int, int] | None = None,
-             damping: float = 0.85, weighted: bool = True) -> dict[Any, float]:
+             damping: float = 0.85, weighted: bool = True, client: Any = None
+             ) -> dict[Any, float]:
     """PageRank of every actor of the ``nodes`` network (GDS ``pageRank``, weighted by
     shared documents unless ``weighted`` is False): actor id → score. GDS's scores are not
-    normalised to sum 1 (networkx's are): compare shares, ``score / sum``."""
-    params = _year_params(years)
-    name = f"innograph-{nodes}-{uuid.uuid4().hex[:12]}"
-    config: dict[str, Any] = {"dampingFactor": float(damping)}
-    if weighted:
-        config["relationshipWeightProperty"] = "weight"
-    s = _Session(store)
-    try:
-        _project(s, nodes, name, params)
-        try:
-            return _scores(s.run(stream("pageRank"), graph=name, config=config))
-        finally:
-            s.run(DROP, graph=name)
-    finally:
-        s.close()
+    normalised to sum 1 (networkx's are): compare shares, ``score / sum``. ``client``:
+    default ``connect(store)``."""
+    _year_params(years)
+    gds = client or connect(store)
+    with _project(gds, nodes, years) as P:
+        pr = gds.page_rank.stream(P, damping_factor=float(damping), log_progress=False,
+                                  relationship_weight_property="weight" if weighted else None)
+    return {u: float(v) for u, v in _scores(pr, _by_key(gds, [pr])).items()}
