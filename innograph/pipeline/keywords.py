@@ -33,7 +33,8 @@ import pyarrow as pa
 from ..graph import queries, schema
 from ..graph.store import Store
 from ..models.keywords import CandidateCache, extract_keywords, load_encoder
-from ..progress import ProgressFactory, rich_progress
+from ..cli.progress import rich_progress
+from ..progress import ProgressFactory
 from ..normalize import normalize_keyword
 
 DEFAULT_BATCH_DOCS = 2000
