@@ -298,24 +298,7 @@ def test_automatic_device_says_cpu_on_stderr_and_keeps_stdout_json():
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout) == {"device": "cpu"}
     assert res.stderr.strip().splitlines() == ["no CUDA device: running on the CPU"]
-    handlers = logging.getLogger("innograph").handlers
+    handlers = list(logging.getLogger("innograph").handlers)
     CliRunner().invoke(_device_app(), ["run"])
     assert logging.getLogger("innograph").handlers == handlers  # installed once
 
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
-def test_match_on_cuda_without_cuda_is_one_error_line(tmp_path):
-    p = tmp_path / "g.db"
-    s = open_store(str(p))
-    s.upsert_nodes(schema.PAPER, pa.table({
-        "id": ["W0"], "year": pa.array([2001], pa.int64()), "embedding": [[1.0, 0.0]],
-        "embedding_model": ["m"]}))
-    s.upsert_nodes(schema.PATENT, pa.table({
-        "id": ["P0"], "year": pa.array([2002], pa.int64()), "embedding": [[1.0, 0.0]],
-        "embedding_model": ["m"]}))
-    s.close()
-    res = _run(["match", "--device", "cuda", "--db", str(p)])
-    assert res.exit_code == 2, res.output
-    assert "Traceback" not in res.output
-    lines = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
-    assert len(lines) == 1 and "cuda" in lines[0] and "CUDA" in lines[0], res.output

@@ -12,6 +12,7 @@ import csv
 
 import pyarrow as pa
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from innograph.cli import app
@@ -245,3 +246,12 @@ def test_match_with_every_paper_after_every_patent_says_why(tmp_path):
     s = open_store(str(ok_store), read_only=True)
     assert s.count(schema.SIMILAR_TO) == 1  # W0 → a patent; W1 (2011) has none eligible
     s.close()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_match_on_cuda_without_cuda_is_one_error_line(tmp_path):
+    p = tmp_path / "g.db"
+    _vectors_store(p, [2001], [2002])
+    res = _run("match", "--device", "cuda", "--db", str(p))
+    assert res.exit_code == 2, res.output
+    _one_line_error(res, "cuda", "CUDA")
