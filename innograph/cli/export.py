@@ -63,17 +63,15 @@ def export(out_dir: Path = typer.Argument(..., help="Folder for the three CSVs, 
         console.print(f"[yellow]warning:[/yellow] {reason}", soft_wrap=True)
 
 
+@user_errors(ValueError)
 def _export_neo4j_import(db: Optional[str], import_dir: Optional[Path], into: str,
                          overwrite: bool) -> None:
-    """``export neo4j-import DIR``: argument errors end it with exit status 2."""
+    """``export neo4j-import DIR``: its errors end it with exit status 2."""
     from ..pipeline.neo4j_import import export_neo4j_import
 
     if import_dir is None:
         fail("export neo4j-import needs a folder: innograph export neo4j-import DIR")
     with open_db(db, read_only=True) as store:
-        try:
-            n = export_neo4j_import(store, import_dir, database=into, overwrite=overwrite)
-        except ValueError as e:
-            fail(e)
+        n = export_neo4j_import(store, import_dir, database=into, overwrite=overwrite)
     print_table([{"file": str(Path(import_dir) / k), "rows": v} for k, v in n.items()])
     console.print(f"then: sh {Path(import_dir) / 'import.sh'}  (see its comments)")

@@ -12,7 +12,7 @@ from typing import Any, Optional
 import typer
 
 from .choices import ArxivVariant, DocumentKind, LoadEngine, value
-from .common import DbOption, console, fail, open_db, print_table, user_errors
+from .common import DbOption, console, open_db, print_table, user_errors
 from .progress import counter, rich_progress
 
 load_app = typer.Typer(help="Load papers and patents into the graph (idempotent).",
@@ -69,14 +69,12 @@ def _report_rejects(log: Any, rejects: Path) -> None:
             console.print(f"  {r.message()}")
 
 
+@user_errors(ValueError, KeyError)
 def _records(name: str, path: Path, **opts: Any) -> Any:
     """The record stream of loader ``name``; argument errors end the command with exit 2."""
     from ..loaders import LOADERS
 
-    try:
-        return LOADERS[name](path, **opts)
-    except (ValueError, KeyError) as e:
-        fail(e)
+    return LOADERS[name](path, **opts)
 
 
 @load_app.command("deepinnovation")
