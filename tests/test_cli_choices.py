@@ -14,7 +14,6 @@ import json
 import logging
 import typing
 
-import pyarrow as pa
 import pytest
 import torch
 import typer
@@ -26,8 +25,6 @@ from innograph.cli import app
 from innograph.cli.choices import (parse_closed_years, parse_device, parse_ngram,
                                    parse_years_option, years_text)
 from innograph.cli.common import global_options, print_json, user_errors
-from innograph.graph import schema
-from innograph.graph.store import open_store
 
 # (command words, option, arguments the command needs before it checks options)
 CLOSED: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
@@ -249,21 +246,6 @@ def test_year_parsers():
         parse_years_option("2010-2000")
     assert [years_text(s) for s in [(2012, 2021), (2015, 2015), (2000, None), (None, 2010)]] \
         == ["2012-2021", "2015", "2000-", "-2010"]
-
-
-def test_analysis_years_reach_the_analysis_in_the_users_words(tmp_path):
-    """A parsed range still names the years in the message (here: one year)."""
-    p = tmp_path / "g.db"
-    s = open_store(str(p))
-    s.upsert_nodes(schema.PATENT, pa.table({"id": ["US1"], "title": ["a"],
-                                            "year": pa.array([2004], pa.int64())}))
-    s.close()
-    res = _run(["analyze", "cooccurrence", "--years", "2031", "--out", str(tmp_path / "a"),
-                "--db", str(p)])
-    assert res.exit_code == 1, res.output
-    line = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
-    assert len(line) == 1 and line[0].endswith("in the years 2031 (the files above hold "
-                                               "empty tables)"), res.output
 
 
 # ------------------------------------------------ device errors and log records

@@ -181,7 +181,8 @@ def test_analysis_with_nothing_to_analyse_says_why_and_fails(small_store, tmp_pa
     _one_line_error(res, "nothing to analyse", needs)
 
 
-def test_analysis_of_years_outside_the_store(tmp_path):
+@pytest.mark.parametrize("years", ["2030-2031", "2031"])
+def test_analysis_of_years_outside_the_store(tmp_path, years):
     p = tmp_path / "g.db"
     s = open_store(str(p))
     s.upsert_nodes(schema.PATENT, pa.table({"id": ["US1", "US2"], "title": ["a", "b"],
@@ -193,10 +194,10 @@ def test_analysis_of_years_outside_the_store(tmp_path):
     s.close()
     ok = _run("analyze", "cooccurrence", "--out", str(tmp_path / "a"), "--db", str(p))
     assert ok.exit_code == 0, ok.output
-    res = _run("analyze", "cooccurrence", "--years", "2030-2031", "--out", str(tmp_path / "b"),
+    res = _run("analyze", "cooccurrence", "--years", years, "--out", str(tmp_path / "b"),
                "--db", str(p))
     assert res.exit_code == 1, res.output
-    _one_line_error(res, "nothing to analyse", "in the years 2030-2031")
+    _one_line_error(res, "nothing to analyse", f"in the years {years} (the files")
 
 
 # ------------------------------------------------------------ item 3: empty match
