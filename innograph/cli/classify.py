@@ -72,8 +72,8 @@ def classify_rule_cmd(codes: Optional[Path] = typer.Option(None, "--codes", help
     """
     from ..pipeline.classify import classify_rule
 
-    with open_db(db) as store:
-        s = classify_rule(store, codes, keywords, _kinds(kind), redo=redo, progress=True)
+    with open_db(db) as store, rich_progress(console=console) as bars:
+        s = classify_rule(store, codes, keywords, _kinds(kind), redo=redo, progress=bars)
     console.print(f"rule lists {s['version']}")
     print_table([{"kind": k, **v} for k, v in s.items() if k != "version"])
 
@@ -214,10 +214,10 @@ def classify_predict(outer: Optional[Path] = typer.Option(None, "--outer", help=
     """
     from ..pipeline.classify import predict
 
-    with open_db(db) as store:
+    with open_db(db) as store, rich_progress(console=console) as bars:
         s = predict(store, outer, inner, screen_threshold=screen, threshold=threshold,
                     labels=_kinds(kind), batch_size=batch_size, device=device, redo=redo,
-                    use_labels=use_labels, limit=limit, progress=True)
+                    use_labels=use_labels, limit=limit, progress=bars)
     console.print(f"outer {s['outer']}, inner {s['inner']}")
     print_table([{"kind": k, **v} for k, v in s.items() if k not in ("outer", "inner")])
 

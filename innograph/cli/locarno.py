@@ -13,6 +13,7 @@ from .choices import LocarnoLevel, Monitor, RareClasses, TableOrJson
 from .classify import (BaseModelOption, BatchSizeOption, DeviceOption, EpochsOption, LrOption,
                        MaxLengthOption, PatienceOption, epoch_line)
 from .common import DbOption, console, open_db, out, print_table, user_errors
+from .progress import rich_progress
 
 locarno_app = typer.Typer(help="Locarno classes of design patents from their text (title, "
                                "abstract, figure captions): the BERT classifier of `classify` "
@@ -98,10 +99,10 @@ def locarno_predict(model_dir: Path = typer.Argument(..., help="model directory 
     """
     from ..pipeline.locarno import predict_locarno
 
-    with open_db(db) as store:
+    with open_db(db) as store, rich_progress(console=console) as bars:
         s = predict_locarno(store, model_dir, batch_size=batch_size, redo=redo,
                             all_patents=all_patents, device=device, limit=limit,
-                            progress=True)
+                            progress=bars)
     console.print(f"model {s['model']} (level {s['level']}): {s['patents']} patents written, "
                   f"{s['no_text']} without text skipped")
     print_table([{"locarno_pred": k, "patents": v} for k, v in s["labels"].items()])
