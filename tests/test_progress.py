@@ -16,7 +16,7 @@ from innograph.graph.store import open_store
 from innograph.models import keywords as K
 from innograph.pipeline.embed import embed
 from innograph.pipeline.keywords import extract_into_store
-from innograph.progress import rich_progress
+from innograph.cli.progress import rich_progress
 
 
 @pytest.fixture(scope="module", autouse=True)

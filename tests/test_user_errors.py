@@ -12,6 +12,7 @@ import csv
 
 import pyarrow as pa
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from innograph.cli import app
@@ -180,7 +181,8 @@ def test_analysis_with_nothing_to_analyse_says_why_and_fails(small_store, tmp_pa
     _one_line_error(res, "nothing to analyse", needs)
 
 
-def test_analysis_of_years_outside_the_store(tmp_path):
+@pytest.mark.parametrize("years", ["2030-2031", "2031"])
+def test_analysis_of_years_outside_the_store(tmp_path, years):
     p = tmp_path / "g.db"
     s = open_store(str(p))
     s.upsert_nodes(schema.PATENT, pa.table({"id": ["US1", "US2"], "title": ["a", "b"],
@@ -192,10 +194,10 @@ def test_analysis_of_years_outside_the_store(tmp_path):
     s.close()
     ok = _run("analyze", "cooccurrence", "--out", str(tmp_path / "a"), "--db", str(p))
     assert ok.exit_code == 0, ok.output
-    res = _run("analyze", "cooccurrence", "--years", "2030-2031", "--out", str(tmp_path / "b"),
+    res = _run("analyze", "cooccurrence", "--years", years, "--out", str(tmp_path / "b"),
                "--db", str(p))
     assert res.exit_code == 1, res.output
-    _one_line_error(res, "nothing to analyse", "in the years 2030-2031")
+    _one_line_error(res, "nothing to analyse", f"in the years {years} (the files")
 
 
 # ------------------------------------------------------------ item 3: empty match
@@ -245,3 +247,12 @@ def test_match_with_every_paper_after_every_patent_says_why(tmp_path):
     s = open_store(str(ok_store), read_only=True)
     assert s.count(schema.SIMILAR_TO) == 1  # W0 → a patent; W1 (2011) has none eligible
     s.close()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_match_on_cuda_without_cuda_is_one_error_line(tmp_path):
+    p = tmp_path / "g.db"
+    _vectors_store(p, [2001], [2002])
+    res = _run("match", "--device", "cuda", "--db", str(p))
+    assert res.exit_code == 2, res.output
+    _one_line_error(res, "cuda", "CUDA")

@@ -1,0 +1,5 @@
+"""``python -m innograph.cli``: the ``innograph`` command."""
+
+from . import main
+
+main()
