@@ -39,7 +39,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from innograph.models import classifier as clf  # noqa: E402
+from innograph.models import classify as clf  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 AI_CATS = {"cs.AI", "cs.LG", "cs.CL", "cs.CV", "cs.NE", "stat.ML"}

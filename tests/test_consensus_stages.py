@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from innograph.models import consensus as cs
-from innograph.models import stages as stg
+from innograph.models.classify import consensus as cs
+from innograph.models.classify import stages as stg
 
 T, F, N = True, False, None
 

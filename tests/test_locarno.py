@@ -23,7 +23,7 @@ from innograph.graph.store import open_store
 from innograph.loaders.records import Document, RejectLog
 from innograph.loaders.synthetic_designs import LOCARNO, planted_labels, synthetic_designs
 from innograph.loaders.uspto_xml import read_uspto_xml
-from innograph.models import classifier as clf
+from innograph.models import classify as clf
 from innograph.pipeline import figures as pf
 from innograph.pipeline import locarno as pl
 from innograph.pipeline.ingest import ingest

@@ -1,7 +1,7 @@
 """AI / non-AI labels for the documents of a store: rule, teacher labels, BERT stages.
 
 One function per ``innograph classify`` command (docs/method.md §2); each reads from the store,
-calls ``models.classifier`` and writes back with provenance:
+calls ``models.classify`` and writes back with provenance:
 
 - ``classify_rule``: ``ai_rule`` (keywords + IPC rule) and ``ai_rule_version`` on every
   Paper / Patent; codes are the document's ``CLASSIFIED_AS`` → ``IPC`` nodes, text is
@@ -35,7 +35,7 @@ from ..errors import BadInputError
 from ..graph import queries, schema
 from ..graph.store import Store
 from ..loaders.records import Reject, RejectLog
-from ..models import classifier as clf
+from ..models import classify as clf
 
 DEFAULT_BATCH_DOCS = 5000
 STAGE_OUTER, STAGE_INNER, STAGE_LABEL = "outer", "inner", "label"
@@ -137,7 +137,7 @@ def classify_rule(store: Store, codes_file: str | os.PathLike | None = None,
                   ) -> dict[str, Any]:
     """Write ``ai_rule`` (bool) and ``ai_rule_version`` on every document of ``labels``.
 
-    The rule is ``models.classifier.rule_is_ai`` over title + abstract and the document's
+    The rule is ``models.classify.rule_is_ai`` over title + abstract and the document's
     IPC codes, with the packaged lists unless files are given. Documents already marked with
     this lists version are skipped (a killed run resumes; a rerun writes nothing) unless
     ``redo`` (after reloading texts or codes). Cost: ~0.1-0.3 ms per document.
@@ -340,7 +340,7 @@ def train(store: Store, stage: str, out_dir: str | os.PathLike,
           base_model: str | os.PathLike | None = None,
           labels: Sequence[str] = schema.DOCUMENT_LABELS, **train_kwargs: Any) -> dict[str, Any]:
     """Build the ``stage`` training set from the store (``training_set``) and fine-tune with
-    ``models.classifier.train_classifier`` (its keyword options pass through: ``epochs``,
+    ``models.classify.train_classifier`` (its keyword options pass through: ``epochs``,
     ``max_length``, ``batch_size``, ``lr``, ``patience``, ``max_rows``, ``device``, ...).
 
     Returns the test metrics with ``model_dir``, ``version`` and the set's composition.
@@ -534,7 +534,7 @@ def evaluate(source: "Store | str | os.PathLike", outer_dir: str | os.PathLike |
     Stages: ``rule`` (recomputed with the given lists), ``outer`` and ``inner`` (run on the
     texts when their directories are given), ``outer>inner`` (the screened pipeline of
     ``predict``) when both are, and ``stored`` (the store's ``ai_prob``, when every labelled
-    document has one). Each gets ``models.classifier.evaluate``; ``agreement`` compares the
+    document has one). Each gets ``models.classify.evaluate``; ``agreement`` compares the
     stages (Fig. 3 of the paper); ``png`` receives the PR curves.
     Returns ``{n, n_ai, stages: {name: metrics}, agreement, png}``.
     """
@@ -610,7 +610,7 @@ def consensus_set(store: Store, out_csv: str | os.PathLike,
     name), stratum, split``. Returns ``{csv, documents, counts}`` (``counts`` as
     ``models.consensus.build_training_set``, plus ``outer_source``).
     """
-    from ..models import consensus as cons
+    from ..models.classify import consensus as cons
 
     outer = clf.load_classifier(outer_dir, device) if outer_dir else None
     ids, kinds, rule, llm, out_l, strata = [], [], [], [], [], []
@@ -739,7 +739,7 @@ def evaluate_stages(store: Store, out_dir: str | os.PathLike,
     ``stages_fig3.png``. Returns ``{n, n_ai, stages, table4, overlaps, files,
     expert_import}`` (``expert_import``: labelled / rejected rows of the file, or None).
     """
-    from ..models import stages as stg
+    from ..models.classify import stages as stg
 
     imported: dict[str, Any] | None = None
     if expert is not None:

@@ -1,6 +1,6 @@
 """Locarno classification of design patents from their text (issue 10).
 
-The classifier of ``models.classifier`` with different labels: a K-way BERT-family model
+The classifier of ``models.classify`` with different labels: a K-way BERT-family model
 (``train_multiclass``) over the Locarno class (``"14"``) or class-subclass (``"14-04"``) of
 the design patents already in the store (their ``CLASSIFIED_AS`` → ``IPC {scheme:
 'locarno'}`` codes, loaded by ``loaders.uspto_xml``).
@@ -11,7 +11,7 @@ training and prediction build it the same way, and the model directory remembers
 and whether captions were used.
 
 - ``train_locarno(store, out_dir, level, …)``: the training set from ``locarno_table``,
-  rare classes per ``min_per_class`` / ``rare`` (``models.classifier.prepare_labels``),
+  rare classes per ``min_per_class`` / ``rare`` (``models.classify.prepare_labels``),
   8:1:1 split stratified by class; writes a model directory, returns the test metrics.
 - ``predict_locarno(store, model_dir, …)``: writes ``locarno_pred`` (label),
   ``locarno_prob`` (its softmax probability) and ``locarno_model`` (model version) on the
@@ -38,7 +38,7 @@ import pyarrow as pa
 from ..errors import BadInputError, InnographError, ModelMissingError
 from ..graph import queries, schema
 from ..graph.store import Store
-from ..models import classifier as clf
+from ..models import classify as clf
 from . import figures as pf
 from .classify import _bar, _pages  # progress bar and keyset pages of the classify commands
 
@@ -73,7 +73,7 @@ def train_locarno(store: Store, out_dir: str | os.PathLike,
     Parameters
     ----------
     store : a store holding patents with Locarno codes (``innograph load uspto-xml``).
-    out_dir : model directory to write (``models.classifier.train_multiclass``).
+    out_dir : model directory to write (``models.classify.train_multiclass``).
     level : ``'class'`` (``"14"``) or ``'subclass'`` (``"14-04"``).
     with_captions : add the figure captions to title + abstract.
     min_per_class, rare : classes with fewer rows than ``min_per_class`` are an error

@@ -32,15 +32,17 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .inputs import known_labels
+
 CLASS_NAMES = ("Non-AI", "AI")  # Table 4's order
 
 
 def _tri(values: Sequence[Any], n: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(known, value) masks of one stage's labels (``inputs.known_labels``), length-checked."""
     v = list(values)
     if len(v) != n:
         raise ValueError(f"stage {name!r} has {len(v)} labels, the expert set {n}")
-    known = np.array([not pd.isna(x) for x in v], dtype=bool)  # None, NaN, pd.NA: unknown
-    return known, np.array([bool(x) if k else False for x, k in zip(v, known)], dtype=bool)
+    return known_labels(v)
 
 
 def table4(expert: Sequence[Any], stages: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
