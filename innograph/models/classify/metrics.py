@@ -12,10 +12,14 @@ Arrays in, floats / arrays / dicts out; no model, no I/O.
 
 from __future__ import annotations
 
+import warnings
 from itertools import combinations
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+import scipy.special
+from sklearn.metrics import (average_precision_score, confusion_matrix, log_loss,
+                             precision_recall_curve, precision_recall_fscore_support)
 
 __all__ = ["pr_curve", "average_precision", "evaluate", "agreement", "softmax", "top_k_hits",
            "evaluate_multiclass"]
@@ -43,33 +47,40 @@ def pr_curve(y_true: Any, y_score: Any) -> tuple[np.ndarray, np.ndarray, np.ndar
     With no positive in ``y_true`` recall is 1 everywhere (as scikit-learn).
     """
     yt, ys = score_arrays(y_true, y_score)
-    if yt.size == 0:
+    if yt.size == 0:  # scikit-learn refuses empty input
         return np.array([1.0]), np.array([0.0]), np.array([])
-    order = np.argsort(-ys, kind="mergesort")
-    ys, yt = ys[order], yt[order]
-    last = np.r_[np.nonzero(np.diff(ys))[0], ys.size - 1]
-    tps = np.cumsum(yt)[last].astype(np.float64)
-    fps = (last + 1) - tps
-    precision = np.divide(tps, tps + fps, out=np.zeros_like(tps), where=(tps + fps) > 0)
-    recall = tps / tps[-1] if tps[-1] > 0 else np.ones_like(tps)
-    return (np.r_[precision[::-1], 1.0], np.r_[recall[::-1], 0.0], ys[last][::-1])
+    with warnings.catch_warnings():  # "no positive class found": the documented recall of 1
+        warnings.simplefilter("ignore", UserWarning)
+        return precision_recall_curve(yt, ys)
 
 
 def average_precision(y_true: Any, y_score: Any) -> float:
     """AUPRC = ∫ P(R) dR as the step sum Σ_k (R_k − R_{k−1}) P_k over decreasing thresholds.
 
-    This is scikit-learn's ``average_precision_score`` (no interpolation, so it is not
-    inflated like the trapezoid rule). NaN when ``y_true`` has no positive.
+    scikit-learn's ``average_precision_score`` (no interpolation, so it is not inflated like
+    the trapezoid rule), except that ``y_true`` without a positive (or empty) gives NaN, not
+    scikit-learn's 0 with a warning: AUPRC is undefined there.
     """
     yt, ys = score_arrays(y_true, y_score)
     if not yt.any():
         return float("nan")
-    p, r, _ = pr_curve(yt, ys)
-    return float(-np.sum(np.diff(r) * p[:-1]))
+    return float(average_precision_score(yt, ys))
 
 
 def _safe(num: float, den: float) -> float:
     return float(num / den) if den else 0.0
+
+
+def _per_class(y_true: Any, y_pred: Any, labels: Sequence[Any]) -> list[dict[str, Any]]:
+    """``{precision, recall, f1, support}`` of each of ``labels`` (scikit-learn's
+    ``precision_recall_fscore_support``, ``zero_division=0``); all 0 for empty input, which
+    scikit-learn refuses."""
+    zeros = np.zeros(len(labels))
+    p, r, f, s = (precision_recall_fscore_support(y_true, y_pred, labels=list(labels),
+                                                  zero_division=0)
+                  if len(y_true) else (zeros, zeros, zeros, zeros))
+    return [{"precision": float(p[c]), "recall": float(r[c]), "f1": float(f[c]),
+             "support": int(s[c])} for c in range(len(labels))]
 
 
 def evaluate(y_true: Any, y_prob: Any, threshold: float = 0.5) -> dict[str, Any]:
@@ -84,28 +95,23 @@ def evaluate(y_true: Any, y_prob: Any, threshold: float = 0.5) -> dict[str, Any]
     Returns
     -------
     dict: ``n``, ``threshold``, ``accuracy`` = (TP+TN)/n, ``auprc`` (``average_precision``),
-    ``ai`` and ``non_ai`` each ``{precision, recall, f1, support}`` (F1 = 2PR/(P+R); a
-    zero denominator gives 0, as scikit-learn's ``zero_division=0``), and ``confusion``
-    ``{tp, fp, tn, fn}`` for the AI class. Empty input: ``n`` 0 and NaN figures.
+    ``ai`` and ``non_ai`` each ``{precision, recall, f1, support}`` (P = TP/(TP+FP),
+    R = TP/(TP+FN), F1 = 2PR/(P+R); a zero denominator gives 0), and ``confusion``
+    ``{tp, fp, tn, fn}`` for the AI class. The counts and figures are scikit-learn's
+    ``confusion_matrix`` and ``precision_recall_fscore_support(zero_division=0)``. Empty
+    input (which scikit-learn refuses): ``n`` 0, NaN accuracy and AUPRC, zero counts.
     """
     yt, yp = score_arrays(y_true, y_prob)
     n = int(yt.size)
     pred = yp >= threshold
-    tp = int(np.sum(pred & yt))
-    fp = int(np.sum(pred & ~yt))
-    tn = int(np.sum(~pred & ~yt))
-    fn = int(np.sum(~pred & yt))
-
-    def cls(tp_: int, fp_: int, fn_: int) -> dict[str, float]:
-        p, r = _safe(tp_, tp_ + fp_), _safe(tp_, tp_ + fn_)
-        return {"precision": p, "recall": r, "f1": _safe(2 * p * r, p + r),
-                "support": tp_ + fn_}
-
+    counts = _per_class(yt, pred, [True, False])
+    tn, fp, fn, tp = (int(v) for v in (confusion_matrix(yt, pred, labels=[False, True]).ravel()
+                                        if n else (0, 0, 0, 0)))
     return {
         "n": n, "threshold": float(threshold),
-        "accuracy": _safe(tp + tn, n) if n else float("nan"),
+        "accuracy": (tp + tn) / n if n else float("nan"),
         "auprc": average_precision(yt, yp) if n else float("nan"),
-        "ai": cls(tp, fp, fn), "non_ai": cls(tn, fn, fp),
+        "ai": counts[0], "non_ai": counts[1],
         "confusion": {"tp": tp, "fp": fp, "tn": tn, "fn": fn},
     }
 
@@ -158,18 +164,16 @@ def agreement(preds: Mapping[str, Any], y_true: Any = None,
 
 # ----------------------------------------------------------------------- multi-class
 def softmax(logits: Any) -> np.ndarray:
-    """Row-wise softmax of ``(n, K)`` logits: p_ik = exp(z_ik − max_j z_ij) / Σ_j exp(…);
-    ``(n, K)`` float64, rows summing to 1."""
-    z = np.asarray(logits, dtype=np.float64)
-    z = z - z.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    return p / p.sum(axis=1, keepdims=True)
+    """Row-wise softmax of ``(n, K)`` logits: p_ik = exp(z_ik − max_j z_ij) / Σ_j exp(…)
+    (``scipy.special.softmax``); ``(n, K)`` float64, rows summing to 1."""
+    return scipy.special.softmax(np.asarray(logits, dtype=np.float64), axis=1)
 
 
 def top_k_hits(y_index: np.ndarray, prob: np.ndarray, k: int) -> np.ndarray:
     """``(n,)`` bool: the true class (index into the columns of ``prob``; −1 = a class the
     model does not know, never a hit) is among the ``k`` most probable. Ties are ranked in
-    column order (stable sort of −p)."""
+    column order (stable sort of −p). Not scikit-learn's ``top_k_accuracy_score``: that ranks
+    ties in reverse column order and refuses true labels outside the model's classes."""
     if prob.shape[0] == 0:
         return np.zeros(0, bool)
     top = np.argsort(-prob, axis=1, kind="stable")[:, :k]
@@ -197,8 +201,10 @@ def evaluate_multiclass(y_true: Sequence[Any], prob: Any, labels: Sequence[str],
     denominator, scikit-learn's ``zero_division=0``), ``macro_f1`` / ``macro_precision`` /
     ``macro_recall`` = the mean over the classes present in y_true ∪ y_pred (scikit-learn's
     default label set), ``weighted_f1`` = Σ_c support_c F1_c / n, and ``confusion``
-    ``{"labels", "matrix"}`` with C[true][pred] counts in ``labels`` order. Empty input:
-    ``n`` 0 and NaN figures.
+    ``{"labels", "matrix"}`` with C[true][pred] counts in ``labels`` order. C and the
+    per-class figures are scikit-learn's ``confusion_matrix`` and
+    ``precision_recall_fscore_support(zero_division=0)``; the top-k tie rule is
+    ``top_k_hits``'s. Empty input (which scikit-learn refuses): ``n`` 0 and NaN figures.
     """
     names = [str(c) for c in labels]
     p = np.asarray(prob, dtype=np.float64)
@@ -208,22 +214,16 @@ def evaluate_multiclass(y_true: Sequence[Any], prob: Any, labels: Sequence[str],
         raise ValueError(f"prob must be (n={n}, K={len(names)}), got {p.shape}")
     if np.isnan(p).any():
         raise ValueError("prob contains NaN")
-    index = {c: i for i, c in enumerate(names)}
-    unknown = sorted(set(yt) - set(index))
+    unknown = sorted(set(yt) - set(names))
     all_labels = names + unknown
     full = {c: i for i, c in enumerate(all_labels)}
     ti = np.array([full[v] for v in yt], dtype=np.int64)
-    pi = p.argmax(axis=1) if n else np.zeros(0, np.int64)
+    pred = [names[i] for i in p.argmax(axis=1)] if n else []
     m = len(all_labels)
-    conf = np.zeros((m, m), dtype=np.int64)
-    np.add.at(conf, (ti, pi), 1)
-    diag = np.diag(conf)
+    conf = (confusion_matrix(yt, pred, labels=all_labels) if n
+            else np.zeros((m, m), dtype=np.int64))
+    per_class = dict(zip(all_labels, _per_class(yt, pred, all_labels)))
     support, predicted = conf.sum(axis=1), conf.sum(axis=0)
-    per_class: dict[str, dict[str, float]] = {}
-    for c, name in enumerate(all_labels):
-        pr, rc = _safe(diag[c], predicted[c]), _safe(diag[c], support[c])
-        per_class[name] = {"precision": pr, "recall": rc, "f1": _safe(2 * pr * rc, pr + rc),
-                           "support": int(support[c])}
     present = [all_labels[c] for c in range(m) if support[c] or predicted[c]]
     known_i = np.where(ti < len(names), ti, -1)
 
@@ -233,7 +233,7 @@ def evaluate_multiclass(y_true: Sequence[Any], prob: Any, labels: Sequence[str],
     nan = float("nan")
     return {
         "n": n, "labels": all_labels, "k": int(k),
-        "accuracy": float(diag.sum() / n) if n else nan,
+        "accuracy": float(np.trace(conf) / n) if n else nan,
         f"top{k}_accuracy": float(top_k_hits(known_i, p, k).mean()) if n else nan,
         "macro_f1": mean("f1") if n else nan,
         "macro_precision": mean("precision") if n else nan,
@@ -250,22 +250,21 @@ def p_ai(logits: np.ndarray) -> np.ndarray:
     """P(class 1) of (n, 2) logits: the softmax's second column, ``(n,)``."""
     if logits.shape[0] == 0:
         return np.zeros(0)
-    z = logits - logits.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    return p[:, 1] / p.sum(axis=1)
+    return softmax(logits)[:, 1]
 
 
 def log_loss_binary(y: np.ndarray, prob: np.ndarray) -> float:
-    """Mean −[y log p + (1 − y) log(1 − p)] of (n,) P(AI), p clipped to [1e-12, 1 − 1e-12];
-    NaN for no rows."""
+    """Mean −[y log p + (1 − y) log(1 − p)] of (n,) P(AI): scikit-learn's ``log_loss`` with p
+    clipped to [1e-12, 1 − 1e-12] (scikit-learn clips at the float epsilon) and NaN for no
+    rows (scikit-learn refuses them)."""
     if y.size == 0:
         return float("nan")
-    p = np.clip(prob, 1e-12, 1 - 1e-12)
-    return float(-np.mean(np.where(y, np.log(p), np.log(1 - p))))
+    return float(log_loss(y, np.clip(prob, 1e-12, 1 - 1e-12), labels=[False, True]))
 
 
 def log_loss_multiclass(y: np.ndarray, prob: np.ndarray) -> float:
-    """Mean −log p(true class) of (n, K) probabilities, integer codes ``y``."""
+    """Mean −log p(true class) of (n, K) probabilities, integer class codes ``y``:
+    scikit-learn's ``log_loss`` with p clipped below at 1e-12; NaN for no rows."""
     if y.size == 0:
         return float("nan")
-    return float(-np.mean(np.log(np.clip(prob[np.arange(y.size), y], 1e-12, 1.0))))
+    return float(log_loss(y, np.clip(prob, 1e-12, 1.0), labels=np.arange(prob.shape[1])))

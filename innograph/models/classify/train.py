@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
 
 from ...errors import BadInputError
 from ...progress import Progress
@@ -181,6 +182,16 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
     return {**metrics, "model_dir": str(out)}
 
 
+def balanced_class_weight(y: np.ndarray, k: int) -> np.ndarray:
+    """(k,) loss weights w_c = n / (k · n_c) of integer class codes ``y`` (n,): scikit-learn's
+    ``compute_class_weight("balanced")``, except that a class without rows (possible in a
+    training split of a 2-row class) gets n / k, as if it had one, where scikit-learn refuses."""
+    counts = np.bincount(y, minlength=k)
+    if counts.all():
+        return compute_class_weight("balanced", classes=np.arange(k), y=y)
+    return y.size / (k * np.maximum(counts, 1.0))
+
+
 def train_multiclass(texts: Sequence[str], labels: Sequence[Any],
                      strata: Sequence[Any] | None = None,
                      base_model: str | os.PathLike | None = None,
@@ -268,10 +279,7 @@ def train_multiclass(texts: Sequence[str], labels: Sequence[Any],
         raise BadInputError(f"too few rows to train ({keep.size}): need training and "
                             "validation rows")
     k_cls = len(classes)
-    weight = None
-    if class_weights:
-        n_c = np.bincount(y_code[tr], minlength=k_cls).astype(np.float64)
-        weight = tr.size / (k_cls * np.maximum(n_c, 1.0))
+    weight = balanced_class_weight(y_code[tr], k_cls) if class_weights else None
 
     def validate(z: np.ndarray) -> tuple[float, dict[str, Any]]:
         p = softmax(z)
