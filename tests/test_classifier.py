@@ -392,6 +392,17 @@ def test_rule_writes_ai_rule_and_version_on_every_document(store_setup):
     assert sum(p["r"] for p in papers if p["id"].startswith("old")) <= 1
 
 
+def test_rule_reports_documents_done_per_label_through_a_progress_factory(store_setup):
+    calls: dict[str, list[tuple[int, int]]] = {}
+
+    def factory(description):
+        return lambda done, total: calls.setdefault(description, []).append((done, total))
+
+    pc.classify_rule(store_setup["store"], redo=True, batch_docs=64, progress=factory)
+    assert calls[f"rule {schema.PATENT}"] == [(64, 200), (128, 200), (192, 200), (200, 200)]
+    assert calls[f"rule {schema.PAPER}"] == [(20, 20)]
+
+
 def test_import_labels_writes_labels_and_rejects_bad_rows(store_setup, tmp_path):
     store = store_setup["store"]
     rej = tmp_path / "rejects.csv"

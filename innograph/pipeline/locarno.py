@@ -39,8 +39,9 @@ from ..errors import BadInputError, InnographError, ModelMissingError
 from ..graph import queries, schema
 from ..graph.store import Store
 from ..models import classify as clf
+from ..progress import ProgressFactory
 from . import figures as pf
-from .classify import _bar, _pages  # progress bar and keyset pages of the classify commands
+from .classify.documents import count_docs, pages, progress_counter
 
 __all__ = ["LEVELS", "train_locarno", "load_locarno_model", "predict_locarno",
            "evaluate_locarno", "patent_texts"]
@@ -166,15 +167,10 @@ def _captions(store: Store, ids: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _count(store: Store, where: str, params: dict[str, Any]) -> int:
-    t = store.read_table(*queries.count_nodes(_P, where, params))
-    return int(t.column(0)[0].as_py() or 0) if t.num_rows else 0
-
-
 def predict_locarno(store: Store, model_dir: str | os.PathLike, batch: int = DEFAULT_BATCH_DOCS,
                     batch_size: int = 64, redo: bool = False, all_patents: bool = False,
                     device: str | None = None, limit: int | None = None,
-                    progress: bool = False) -> dict[str, Any]:
+                    progress: bool | ProgressFactory | None = False) -> dict[str, Any]:
     """Predict the Locarno label of the design patents and write it on their Patent nodes.
 
     Writes ``locarno_pred`` (arg max label), ``locarno_prob`` (its softmax probability,
@@ -184,6 +180,7 @@ def predict_locarno(store: Store, model_dir: str | os.PathLike, batch: int = DEF
     captions) is not written. Resumable: a patent whose ``locarno_model`` equals this
     model's version is skipped, so a killed run continues where it stopped and a second
     run writes nothing; ``redo`` rewrites all. ``limit``: at most this many patents.
+    ``progress``: patents done (``pipeline.classify.documents.progress_counter``).
 
     Returns ``{model, level, with_captions, patents: written, no_text, labels: {label:
     count written}, mean_prob}``.
@@ -194,12 +191,12 @@ def predict_locarno(store: Store, model_dir: str | os.PathLike, batch: int = DEF
     where, params = _where(all_patents, redo)
     if not redo:
         params["model"] = model.version
-    total = _count(store, where, params)
+    total = count_docs(store, _P, where, params)
     total = min(total, limit) if limit else total
     counts: Counter[str] = Counter()
     done, no_text, prob_sum = 0, 0, 0.0
-    with _bar(progress, "predict Locarno", total) as advance:
-        for rows in _pages(store, _P, ("title", "abstract"), where, params, batch):
+    with progress_counter(progress, "predict Locarno", total) as advance:
+        for rows in pages(store, _P, ("title", "abstract"), where, params, batch):
             if limit and done + no_text >= limit:
                 break
             rows = rows[: (limit - done - no_text) if limit else None]
