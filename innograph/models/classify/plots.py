@@ -1,6 +1,7 @@
-"""Figures of the classifiers' metrics: precision-recall curves and confusion matrices (PNG).
+"""Figures of the classifiers' metrics: precision-recall curves and confusion matrices (PNG),
+and the canvas they (and ``stages.plot_fig3``) draw on.
 
-Both draw on matplotlib's Agg canvas directly (no pyplot state, no display) and return the
+All draw on matplotlib's Agg canvas directly (no pyplot state, no display) and return the
 path written.
 """
 
@@ -17,6 +18,26 @@ from .metrics import average_precision, evaluate, pr_curve, score_arrays
 __all__ = ["plot_pr_curves", "plot_confusion"]
 
 
+def new_figure(size: tuple[float, float], dpi: int) -> Any:
+    """A matplotlib ``Figure`` (``size`` in inches) on its own Agg canvas: no pyplot state,
+    no display."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_png(fig: Any, path: str | os.PathLike) -> Path:
+    """Lay out ``fig`` (``tight_layout``) and write it as a PNG at ``path`` (folders made)."""
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    return out
+
+
 def plot_pr_curves(curves: Mapping[str, tuple[Any, Any]], path: str | os.PathLike,
                    title: str | None = None) -> Path:
     """Write a PNG of the precision-recall curves ``name → (y_true, y_score)``.
@@ -24,11 +45,7 @@ def plot_pr_curves(curves: Mapping[str, tuple[Any, Any]], path: str | os.PathLik
     Stages with only two distinct scores (a rule's 0/1) are drawn as one operating point.
     Uses matplotlib's Agg canvas directly (no pyplot state, no display). Returns the path.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(5.5, 4.5), dpi=120)
-    FigureCanvasAgg(fig)
+    fig = new_figure((5.5, 4.5), dpi=120)
     ax = fig.add_subplot(1, 1, 1)
     for name, (yt, ys) in curves.items():
         yt_a, ys_a = score_arrays(yt, ys)
@@ -50,27 +67,19 @@ def plot_pr_curves(curves: Mapping[str, tuple[Any, Any]], path: str | os.PathLik
     ax.legend(loc="lower left", fontsize=8)
     if title:
         ax.set_title(title)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    return path
+    return save_png(fig, path)
 
 
 def plot_confusion(metrics: Mapping[str, Any], path: str | os.PathLike,
                    title: str | None = None, normalise: bool = True) -> Path:
     """PNG of an ``evaluate_multiclass`` confusion matrix (rows true, columns predicted;
     ``normalise``: each row divided by its support, so the diagonal is the recall)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     labels = list(metrics["confusion"]["labels"])
     c = np.asarray(metrics["confusion"]["matrix"], dtype=np.float64).reshape(len(labels), -1)
     if normalise:
         c = c / np.maximum(c.sum(axis=1, keepdims=True), 1)
     size = min(4 + 0.35 * len(labels), 16)
-    fig = Figure(figsize=(size, size * 0.85), dpi=110)
-    FigureCanvasAgg(fig)
+    fig = new_figure((size, size * 0.85), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
     im = ax.imshow(c, cmap="Blues", vmin=0, vmax=1 if normalise else None)
     ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
@@ -80,8 +89,4 @@ def plot_confusion(metrics: Mapping[str, Any], path: str | os.PathLike,
     fig.colorbar(im, ax=ax, fraction=0.046)
     ax.set_title(title or f"accuracy {metrics['accuracy']:.3f}, macro-F1 "
                  f"{metrics['macro_f1']:.3f}")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    return path
+    return save_png(fig, path)

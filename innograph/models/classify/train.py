@@ -28,7 +28,8 @@ from ...errors import BadInputError
 from ...progress import Progress
 from ...runtime import default_model_path, model_id
 from .bert import CONFUSION_PNG, LABEL_NAMES, METRICS, MODEL_META, PR_PNG, TEST_PREDICTIONS
-from .finetune import TrainConfig, fine_tune, monitor_score, save_model, software_versions
+from .finetune import (Fitted, TrainConfig, fine_tune, monitor_score, save_model,
+                       software_versions)
 from .inputs import parse_label
 from .metrics import (evaluate, evaluate_multiclass, log_loss_binary, log_loss_multiclass, p_ai,
                       softmax)
@@ -149,7 +150,7 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
     base = Path(base_model) if base_model else default_model_path()
     out = Path(out_dir)
     fit = fine_tune([texts[i] for i in keep], y, tr, va, LABEL_NAMES, cfg, base, device, out,
-               validate, log, progress=progress)
+                    validate, log, progress=progress)
 
     test_idx = te if te.size else va
     p_test = p_ai(fit.logits(test_idx, cfg.eval_batch_size))
@@ -157,29 +158,40 @@ def train_classifier(texts: Sequence[str], labels: Sequence[Any],
     metrics.update({"split": "test" if te.size else "validation", "best_epoch": fit.best_epoch,
                     "monitor": cfg.monitor, "best_validation": fit.best_score})
 
-    sha = save_model(fit, out)
-    version = f"{stage}-{model_id(base)}-{sha[:10]}"
-    metrics["version"] = version
-    meta = {
-        "format": "innograph-classifier/1", "stage": stage, "version": version,
-        "labels": list(LABEL_NAMES), "base_model": str(base), "base_model_name": model_id(base),
-        "max_length": cfg.max_length, "weights_sha256": sha,
-        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "train_config": {k: (list(v) if isinstance(v, tuple) else v)
-                         for k, v in asdict(cfg).items()},
+    meta = _save_and_describe(fit, out, stage, base, LABEL_NAMES, cfg, metrics, {
         "data": {"rows_given": int(y_all.size), "ai_given": int(y_all.sum()),
                  "rows_used": int(keep.size), "ai_used": int(y.sum()),
-                 "train": int(tr.size), "validation": int(va.size), "test": int(te.size)},
-        "best_epoch": fit.best_epoch, "device": str(fit.device),
-        "amp": None if fit.amp_dtype is None else str(fit.amp_dtype).replace("torch.", ""),
-        "software": software_versions(),
-    }
+                 "train": int(tr.size), "validation": int(va.size), "test": int(te.size)}})
     (out / MODEL_META).write_text(json.dumps(meta, indent=2))
     (out / METRICS).write_text(json.dumps(metrics, indent=2))
     plot_pr_curves({f"{stage} ({metrics['split']})": (y[test_idx], p_test)}, out / PR_PNG,
                    title=f"BERT_{stage} {metrics['split']} set")
     cached_classifier.cache_clear()
     return {**metrics, "model_dir": str(out)}
+
+
+def _save_and_describe(fit: Fitted, out: Path, stage: str, base: Path, labels: Sequence[str],
+                       cfg: TrainConfig, metrics: dict[str, Any], sections: Mapping[str, Any],
+                       task: str | None = None) -> dict[str, Any]:
+    """Save the weights and tokenizer into ``out``; the ``classifier.json`` record of the
+    model: version ``<stage>-<base model id>-<weights sha10>`` (also set in ``metrics``),
+    labels, base model, settings, ``sections`` (``data``, ``classes``) and the run (best
+    epoch, device, mixed precision, software)."""
+    sha = save_model(fit, out)
+    version = f"{stage}-{model_id(base)}-{sha[:10]}"
+    metrics["version"] = version
+    return {
+        "format": "innograph-classifier/1", **({"task": task} if task else {}), "stage": stage,
+        "version": version, "labels": list(labels), "base_model": str(base),
+        "base_model_name": model_id(base), "max_length": cfg.max_length,
+        "weights_sha256": sha, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "train_config": {k: (list(v) if isinstance(v, tuple) else v)
+                         for k, v in asdict(cfg).items()},
+        **sections,
+        "best_epoch": fit.best_epoch, "device": str(fit.device),
+        "amp": None if fit.amp_dtype is None else str(fit.amp_dtype).replace("torch.", ""),
+        "software": software_versions(),
+    }
 
 
 def balanced_class_weight(y: np.ndarray, k: int) -> np.ndarray:
@@ -291,7 +303,7 @@ def train_multiclass(texts: Sequence[str], labels: Sequence[Any],
     base = Path(base_model) if base_model else default_model_path()
     out = Path(out_dir)
     fit = fine_tune([texts[i] for i in keep], y_code, tr, va, classes, cfg, base, device, out,
-               validate, log, weight, progress=progress)
+                    validate, log, weight, progress=progress)
 
     test_idx = te if te.size else va
     p_test = softmax(fit.logits(test_idx, cfg.eval_batch_size))
@@ -306,27 +318,15 @@ def train_multiclass(texts: Sequence[str], labels: Sequence[Any],
         else float("nan"),
         "merged": info["merged"], "dropped": info["dropped"]})
 
-    sha = save_model(fit, out)
-    version = f"{stage}-{model_id(base)}-{sha[:10]}"
-    metrics["version"] = version
-    meta: dict[str, Any] = {
-        "format": "innograph-classifier/1", "task": "multiclass", "stage": stage,
-        "version": version, "labels": list(classes), "base_model": str(base),
-        "base_model_name": model_id(base), "max_length": cfg.max_length,
-        "weights_sha256": sha, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "train_config": {k: (list(v) if isinstance(v, tuple) else v)
-                         for k, v in asdict(cfg).items()},
+    meta = _save_and_describe(fit, out, stage, base, classes, cfg, metrics, {
         "classes": {"min_per_class": min_per_class, "rare": rare, "other": other,
                     "merged": info["merged"], "dropped": info["dropped"],
                     "max_per_class": max_per_class, "class_weights": bool(class_weights),
                     "top_k": top_k},
         "data": {"rows_given": len(texts), "rows_used": int(keep.size),
                  "class_counts": {c: int(np.sum(y_code == i)) for i, c in enumerate(classes)},
-                 "train": int(tr.size), "validation": int(va.size), "test": int(te.size)},
-        "best_epoch": fit.best_epoch, "device": str(fit.device),
-        "amp": None if fit.amp_dtype is None else str(fit.amp_dtype).replace("torch.", ""),
-        "software": software_versions(),
-    }
+                 "train": int(tr.size), "validation": int(va.size), "test": int(te.size)}},
+        task="multiclass")
     for key, value in (extra_meta or {}).items():
         if key in meta:
             raise ValueError(f"extra_meta may not replace classifier.json field {key!r}")
