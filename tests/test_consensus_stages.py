@@ -1,5 +1,6 @@
-"""``models.consensus`` (BERT_inner's set by the paper's four rules) and ``models.stages``
-(Table 4 / Fig. 3 against expert labels): hand-computed small cases."""
+"""``models.classify.consensus`` (BERT_inner's set by the paper's four rules) and
+``models.classify.stages`` (Table 4 / Fig. 3 against expert labels): hand-computed small
+cases."""
 
 from __future__ import annotations
 
