@@ -14,7 +14,6 @@ import re
 from typing import Any, Sequence
 
 import numpy as np
-import pandas as pd
 
 __all__ = ["doc_text", "parse_label", "known_labels"]
 
@@ -55,6 +54,8 @@ def parse_label(value: Any) -> bool:
 def known_labels(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     """``(known, value)``: two (n,) bool arrays of a column of True (AI) / False / missing
     labels (None, NaN, ``pd.NA`` are missing; their ``value`` is False)."""
+    import pandas as pd
+
     v = list(values)
     known = np.array([not pd.isna(x) for x in v], dtype=bool)
     return known, np.array([bool(x) if k else False for x, k in zip(v, known)], dtype=bool)

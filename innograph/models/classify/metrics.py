@@ -7,7 +7,9 @@
 - multi-class, ``(n, K)`` probabilities: ``softmax``, ``top_k_hits``, ``evaluate_multiclass``;
 - from logits during training: P(AI) and the validation log loss.
 
-Arrays in, floats / arrays / dicts out; no model, no I/O.
+Arrays in, floats / arrays / dicts out; no model, no I/O. The counting is scikit-learn's
+(imported on first use) and scipy's, wrapped only where this module documents a difference
+(empty input, no positive, the log-loss clip, the top-k tie rule).
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import scipy.special
-from sklearn.metrics import (average_precision_score, confusion_matrix, log_loss,
-                             precision_recall_curve, precision_recall_fscore_support)
 
 __all__ = ["pr_curve", "average_precision", "evaluate", "agreement", "softmax", "top_k_hits",
            "evaluate_multiclass"]
+
+
+def _sk() -> Any:
+    """``sklearn.metrics``, imported on first use (its import takes most of a second)."""
+    import sklearn.metrics
+
+    return sklearn.metrics
 
 
 # ---------------------------------------------------------------------------- binary
@@ -51,7 +58,7 @@ def pr_curve(y_true: Any, y_score: Any) -> tuple[np.ndarray, np.ndarray, np.ndar
         return np.array([1.0]), np.array([0.0]), np.array([])
     with warnings.catch_warnings():  # "no positive class found": the documented recall of 1
         warnings.simplefilter("ignore", UserWarning)
-        return precision_recall_curve(yt, ys)
+        return _sk().precision_recall_curve(yt, ys)
 
 
 def average_precision(y_true: Any, y_score: Any) -> float:
@@ -64,7 +71,7 @@ def average_precision(y_true: Any, y_score: Any) -> float:
     yt, ys = score_arrays(y_true, y_score)
     if not yt.any():
         return float("nan")
-    return float(average_precision_score(yt, ys))
+    return float(_sk().average_precision_score(yt, ys))
 
 
 def _safe(num: float, den: float) -> float:
@@ -76,11 +83,19 @@ def _per_class(y_true: Any, y_pred: Any, labels: Sequence[Any]) -> list[dict[str
     ``precision_recall_fscore_support``, ``zero_division=0``); all 0 for empty input, which
     scikit-learn refuses."""
     zeros = np.zeros(len(labels))
-    p, r, f, s = (precision_recall_fscore_support(y_true, y_pred, labels=list(labels),
-                                                  zero_division=0)
+    p, r, f, s = (_sk().precision_recall_fscore_support(y_true, y_pred, labels=list(labels),
+                                                        zero_division=0)
                   if len(y_true) else (zeros, zeros, zeros, zeros))
     return [{"precision": float(p[c]), "recall": float(r[c]), "f1": float(f[c]),
              "support": int(s[c])} for c in range(len(labels))]
+
+
+def _confusion(y_true: Any, y_pred: Any, labels: Sequence[Any]) -> np.ndarray:
+    """(K, K) counts C[true][pred] in ``labels`` order (scikit-learn's ``confusion_matrix``);
+    zeros for empty input, which scikit-learn refuses."""
+    if not len(y_true):
+        return np.zeros((len(labels), len(labels)), dtype=np.int64)
+    return _sk().confusion_matrix(y_true, y_pred, labels=list(labels))
 
 
 def evaluate(y_true: Any, y_prob: Any, threshold: float = 0.5) -> dict[str, Any]:
@@ -105,8 +120,7 @@ def evaluate(y_true: Any, y_prob: Any, threshold: float = 0.5) -> dict[str, Any]
     n = int(yt.size)
     pred = yp >= threshold
     counts = _per_class(yt, pred, [True, False])
-    tn, fp, fn, tp = (int(v) for v in (confusion_matrix(yt, pred, labels=[False, True]).ravel()
-                                        if n else (0, 0, 0, 0)))
+    tn, fp, fn, tp = (int(v) for v in _confusion(yt, pred, [False, True]).ravel())
     return {
         "n": n, "threshold": float(threshold),
         "accuracy": (tp + tn) / n if n else float("nan"),
@@ -220,8 +234,7 @@ def evaluate_multiclass(y_true: Sequence[Any], prob: Any, labels: Sequence[str],
     ti = np.array([full[v] for v in yt], dtype=np.int64)
     pred = [names[i] for i in p.argmax(axis=1)] if n else []
     m = len(all_labels)
-    conf = (confusion_matrix(yt, pred, labels=all_labels) if n
-            else np.zeros((m, m), dtype=np.int64))
+    conf = _confusion(yt, pred, all_labels)
     per_class = dict(zip(all_labels, _per_class(yt, pred, all_labels)))
     support, predicted = conf.sum(axis=1), conf.sum(axis=0)
     present = [all_labels[c] for c in range(m) if support[c] or predicted[c]]
@@ -259,7 +272,7 @@ def log_loss_binary(y: np.ndarray, prob: np.ndarray) -> float:
     rows (scikit-learn refuses them)."""
     if y.size == 0:
         return float("nan")
-    return float(log_loss(y, np.clip(prob, 1e-12, 1 - 1e-12), labels=[False, True]))
+    return float(_sk().log_loss(y, np.clip(prob, 1e-12, 1 - 1e-12), labels=[False, True]))
 
 
 def log_loss_multiclass(y: np.ndarray, prob: np.ndarray) -> float:
@@ -267,4 +280,4 @@ def log_loss_multiclass(y: np.ndarray, prob: np.ndarray) -> float:
     scikit-learn's ``log_loss`` with p clipped below at 1e-12; NaN for no rows."""
     if y.size == 0:
         return float("nan")
-    return float(log_loss(y, np.clip(prob, 1e-12, 1.0), labels=np.arange(prob.shape[1])))
+    return float(_sk().log_loss(y, np.clip(prob, 1e-12, 1.0), labels=np.arange(prob.shape[1])))

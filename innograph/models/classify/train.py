@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
 
 from ...errors import BadInputError
 from ...progress import Progress
@@ -198,6 +197,8 @@ def balanced_class_weight(y: np.ndarray, k: int) -> np.ndarray:
     """(k,) loss weights w_c = n / (k · n_c) of integer class codes ``y`` (n,): scikit-learn's
     ``compute_class_weight("balanced")``, except that a class without rows (possible in a
     training split of a 2-row class) gets n / k, as if it had one, where scikit-learn refuses."""
+    from sklearn.utils.class_weight import compute_class_weight
+
     counts = np.bincount(y, minlength=k)
     if counts.all():
         return compute_class_weight("balanced", classes=np.arange(k), y=y)
