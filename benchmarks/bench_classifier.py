@@ -39,7 +39,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from innograph.models import classifier as clf  # noqa: E402
+from innograph.models import classify as clf  # noqa: E402
+from innograph.models.classify.bert import encode  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 AI_CATS = {"cs.AI", "cs.LG", "cs.CL", "cs.CV", "cs.NE", "stat.ML"}
@@ -100,7 +101,7 @@ def inference_rate(model: "clf.TextClassifier", texts: list[str], batch_size: in
     import torch
 
     model.predict_proba(texts[:warmup], batch_size=batch_size)
-    lengths = np.array([len(x) for x in clf._encode(model.tokenizer, texts, model.max_length)])
+    lengths = np.array([len(x) for x in encode(model.tokenizer, texts, model.max_length)])
     if model.device.type == "cuda":
         torch.cuda.synchronize()
     t = time.perf_counter()

@@ -1,5 +1,5 @@
 """Multi-class text classification (issue 10): Locarno classes of design patents, and real
-arXiv categories, with the BERT classifier of ``models.classifier.train_multiclass``.
+arXiv categories, with the BERT classifier of ``models.classify.train_multiclass``.
 
 Runs (each prints its figures, seconds, the machine and the command):
 
@@ -41,7 +41,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from innograph.models import classifier as clf  # noqa: E402
+from innograph.models import classify as clf  # noqa: E402
 
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
 

@@ -245,7 +245,7 @@ def job_classifier(a: argparse.Namespace, emit: Callable[[dict], None]) -> None:
     import pandas as pd
 
     import bench_classifier
-    from innograph.models import classifier as clf
+    from innograph.models import classify as clf
 
     d = pd.read_csv(a.data, dtype=str).fillna("")
     texts = [clf.doc_text(t, x) for t, x in zip(d.patent_title, d.patent_abstract)]

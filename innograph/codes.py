@@ -2,7 +2,7 @@
 
 Pure functions, no I/O, no store and no model imports, so that the loaders
 (``loaders.mapping``), the ingest (``pipeline.ingest``), the AI rule
-(``models.classifier.parse_code``) and the analyses (``pipeline.analyze``) read a code the
+(``models.classify.parse_code``) and the analyses (``pipeline.analyze``) read a code the
 same way. One code written in any of these forms is one ``IpcCode`` and one canonical text:
 
 =============================  =================================================================

@@ -17,13 +17,15 @@ import pytest
 from sklearn.metrics import (accuracy_score, average_precision_score,
                              precision_recall_curve, precision_recall_fscore_support)
 
-from innograph.errors import BadInputError
+from innograph.errors import BadInputError, DeviceUnavailableError
 from innograph.graph import schema
 from innograph.graph.store import open_store
 from innograph.loaders.records import Document, RejectLog
-from innograph.models import classifier as clf
+from innograph.models import classify as clf
+from innograph.models.classify.bert import amp_dtype_for
 from innograph.pipeline import classify as pc
 from innograph.pipeline.ingest import ingest
+from innograph.runtime import resolve_device
 
 from .conftest import shared_file
 
@@ -383,6 +385,17 @@ def test_rule_writes_ai_rule_and_version_on_every_document(store_setup):
     assert sum(p["r"] for p in papers if p["id"].startswith("old")) <= 1
 
 
+def test_rule_reports_documents_done_per_label_through_a_progress_factory(store_setup):
+    calls: dict[str, list[tuple[int, int]]] = {}
+
+    def factory(description):
+        return lambda done, total: calls.setdefault(description, []).append((done, total))
+
+    pc.classify_rule(store_setup["store"], redo=True, batch_docs=64, progress=factory)
+    assert calls[f"rule {schema.PATENT}"] == [(64, 200), (128, 200), (192, 200), (200, 200)]
+    assert calls[f"rule {schema.PAPER}"] == [(20, 20)]
+
+
 def test_import_labels_writes_labels_and_rejects_bad_rows(store_setup, tmp_path):
     store = store_setup["store"]
     rej = tmp_path / "rejects.csv"
@@ -513,16 +526,21 @@ def test_evaluate_reports_every_stage_overlap_and_png(tiny_model, store_setup, t
 
 
 # ================================================================================ devices
-def test_cuda_request_falls_back_to_cpu_without_a_gpu():
+def test_explicit_cuda_without_a_gpu_is_an_error_and_auto_gives_the_cpu():
     import torch
 
     if torch.cuda.is_available():
-        assert clf.resolve_device("cuda").type == "cuda"
+        assert resolve_device("cuda").type == "cuda"
         return
-    with pytest.warns(UserWarning, match="CUDA is not available"):
-        assert clf.resolve_device("cuda").type == "cpu"
-    assert clf.resolve_device(None).type == "cpu"
-    assert clf._amp_dtype(clf.resolve_device("cpu"), None) is None  # fp32 on the CPU
+    with pytest.raises(DeviceUnavailableError, match="no CUDA device"):
+        resolve_device("cuda")
+    with pytest.raises(DeviceUnavailableError):  # training asked for the GPU never starts
+        clf.train_classifier(["deep learning"] * 10 + ["garden hose"] * 10, [1] * 10 + [0] * 10,
+                             out_dir="never-written", device="cuda:0")
+    assert not Path("never-written").exists()
+    assert resolve_device(None).type == "cpu"
+    assert resolve_device("auto").type == "cpu"
+    assert amp_dtype_for(resolve_device("cpu"), None) is None  # fp32 on the CPU
 
 
 def _gpu_available() -> bool:

@@ -1,5 +1,6 @@
-"""``models.consensus`` (BERT_inner's set by the paper's four rules) and ``models.stages``
-(Table 4 / Fig. 3 against expert labels): hand-computed small cases."""
+"""``models.classify.consensus`` (BERT_inner's set by the paper's four rules) and
+``models.classify.stages`` (Table 4 / Fig. 3 against expert labels): hand-computed small
+cases."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from innograph.models import consensus as cs
-from innograph.models import stages as stg
+from innograph.models.classify import consensus as cs
+from innograph.models.classify import stages as stg
 
 T, F, N = True, False, None
 

@@ -47,7 +47,7 @@ from innograph.graph.fingerprint import fingerprint
 from innograph.graph.store import open_store
 from innograph.loaders.records import RejectLog
 from innograph.loaders.synthetic import synthetic_corpus
-from innograph.models.classifier import train_classifier
+from innograph.models.classify import train_classifier
 from innograph.pipeline.embed import embed
 from innograph.pipeline.ingest import ingest
 from innograph.pipeline.novelty import fit_novelty

@@ -24,7 +24,7 @@ from innograph.identity import normalise_arxiv_id, normalise_doi, paper_key, pat
 from innograph.loaders.deepinnovation import read_deepinnovation
 from innograph.loaders.mapping import canonical_code, parse_list
 from innograph.loaders.records import Document, RejectLog
-from innograph.models.classifier import parse_code
+from innograph.models.classify import parse_code
 from innograph.pipeline.analyze.cooccurrence import _ipc_level
 from innograph.pipeline.export import export_csvs
 from innograph.pipeline.ingest import ingest

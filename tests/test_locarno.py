@@ -23,7 +23,8 @@ from innograph.graph.store import open_store
 from innograph.loaders.records import Document, RejectLog
 from innograph.loaders.synthetic_designs import LOCARNO, planted_labels, synthetic_designs
 from innograph.loaders.uspto_xml import read_uspto_xml
-from innograph.models import classifier as clf
+from innograph.models import classify as clf
+from innograph.models.classify.metrics import p_ai
 from innograph.pipeline import figure_search as pf
 from innograph.pipeline import locarno as pl
 from innograph.pipeline.ingest import ingest
@@ -144,7 +145,7 @@ def test_softmax_rows_sum_to_one_and_match_binary_p_ai():
     z = np.array([[1.0, 3.0], [-2.0, 0.5], [1000.0, 1001.0]])
     p = clf.softmax(z)
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
-    np.testing.assert_array_equal(p[:, 1], clf._p_ai(z))  # same numbers as the AI path
+    np.testing.assert_array_equal(p[:, 1], p_ai(z))  # same numbers as the AI path
 
 
 # ================================================================== labels, rare classes

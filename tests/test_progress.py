@@ -126,7 +126,7 @@ def test_rich_renderer_draws_and_closes():
 
 
 def test_classifier_training_reports_examples_seen(tmp_path):
-    from innograph.models.classifier import train_classifier
+    from innograph.models.classify import train_classifier
 
     rng = np.random.default_rng(0)
     ai = ["neural network learns", "deep learning model", "machine learning classifier"]

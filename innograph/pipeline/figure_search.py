@@ -14,7 +14,7 @@ returns plain dicts for the CLI. Nothing is written back. The ``model`` of a res
 - ``evaluate_retrieval(store, query='caption'|'title')`` — R@1/5/10 over the patents that
   have figures, protocol in ``models.figure_search``.
 - ``locarno_table`` / ``locarno_labels`` — (text, Locarno label) pairs for the classifier of
-  ``models.classifier`` (issue 10: same models, different labels).
+  ``models.classify`` (issue 10: same models, different labels).
 """
 
 from __future__ import annotations
@@ -225,6 +225,6 @@ def locarno_table(store: Store, level: Literal["class", "subclass"] = "class",
 def locarno_labels(store: Store, level: Literal["class", "subclass"] = "class",
                    with_captions: bool = True) -> tuple[list[str], list[str]]:
     """``(texts, labels)`` of the design patents, ready for
-    ``models.classifier.train_classifier(texts, labels, …)``; see ``locarno_table``."""
+    ``models.classify.train_classifier(texts, labels, …)``; see ``locarno_table``."""
     t = locarno_table(store, level, with_captions)
     return t.column("text").to_pylist(), t.column("label").to_pylist()

@@ -1,6 +1,6 @@
 """Locarno classification of design patents from their text (issue 10).
 
-The classifier of ``models.classifier`` with different labels: a K-way BERT-family model
+The classifier of ``models.classify`` with different labels: a K-way BERT-family model
 (``train_multiclass``) over the Locarno class (``"14"``) or class-subclass (``"14-04"``) of
 the design patents already in the store (their ``CLASSIFIED_AS`` → ``IPC {scheme:
 'locarno'}`` codes, loaded by ``loaders.uspto_xml``).
@@ -11,7 +11,7 @@ training and prediction build it the same way, and the model directory remembers
 and whether captions were used.
 
 - ``train_locarno(store, out_dir, level, …)``: the training set from ``locarno_table``,
-  rare classes per ``min_per_class`` / ``rare`` (``models.classifier.prepare_labels``),
+  rare classes per ``min_per_class`` / ``rare`` (``models.classify.prepare_labels``),
   8:1:1 split stratified by class; writes a model directory, returns the test metrics.
 - ``predict_locarno(store, model_dir, …)``: writes ``locarno_pred`` (label),
   ``locarno_prob`` (its softmax probability) and ``locarno_model`` (model version) on the
@@ -38,9 +38,10 @@ import pyarrow as pa
 from ..errors import BadInputError, InnographError, ModelMissingError
 from ..graph import queries, schema
 from ..graph.store import Store
-from ..models import classifier as clf
+from ..models import classify as clf
+from ..progress import ProgressFactory
 from . import figure_search as pf
-from .classify import _bar, _pages  # progress bar and keyset pages of the classify commands
+from .classify.documents import count_docs, pages, progress_counter
 
 __all__ = ["LEVELS", "train_locarno", "load_locarno_model", "predict_locarno",
            "evaluate_locarno", "patent_texts"]
@@ -73,7 +74,7 @@ def train_locarno(store: Store, out_dir: str | os.PathLike,
     Parameters
     ----------
     store : a store holding patents with Locarno codes (``innograph load uspto-xml``).
-    out_dir : model directory to write (``models.classifier.train_multiclass``).
+    out_dir : model directory to write (``models.classify.train_multiclass``).
     level : ``'class'`` (``"14"``) or ``'subclass'`` (``"14-04"``).
     with_captions : add the figure captions to title + abstract.
     min_per_class, rare : classes with fewer rows than ``min_per_class`` are an error
@@ -166,15 +167,10 @@ def _captions(store: Store, ids: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _count(store: Store, where: str, params: dict[str, Any]) -> int:
-    t = store.read_table(*queries.count_nodes(_P, where, params))
-    return int(t.column(0)[0].as_py() or 0) if t.num_rows else 0
-
-
 def predict_locarno(store: Store, model_dir: str | os.PathLike, batch: int = DEFAULT_BATCH_DOCS,
                     batch_size: int = 64, redo: bool = False, all_patents: bool = False,
                     device: str | None = None, limit: int | None = None,
-                    progress: bool = False) -> dict[str, Any]:
+                    progress: ProgressFactory | None = None) -> dict[str, Any]:
     """Predict the Locarno label of the design patents and write it on their Patent nodes.
 
     Writes ``locarno_pred`` (arg max label), ``locarno_prob`` (its softmax probability,
@@ -184,6 +180,7 @@ def predict_locarno(store: Store, model_dir: str | os.PathLike, batch: int = DEF
     captions) is not written. Resumable: a patent whose ``locarno_model`` equals this
     model's version is skipped, so a killed run continues where it stopped and a second
     run writes nothing; ``redo`` rewrites all. ``limit``: at most this many patents.
+    ``progress``: patents done (``pipeline.classify.documents.progress_counter``).
 
     Returns ``{model, level, with_captions, patents: written, no_text, labels: {label:
     count written}, mean_prob}``.
@@ -194,12 +191,12 @@ def predict_locarno(store: Store, model_dir: str | os.PathLike, batch: int = DEF
     where, params = _where(all_patents, redo)
     if not redo:
         params["model"] = model.version
-    total = _count(store, where, params)
+    total = count_docs(store, _P, where, params)
     total = min(total, limit) if limit else total
     counts: Counter[str] = Counter()
     done, no_text, prob_sum = 0, 0, 0.0
-    with _bar(progress, "predict Locarno", total) as advance:
-        for rows in _pages(store, _P, ("title", "abstract"), where, params, batch):
+    with progress_counter(progress, "predict Locarno", total) as advance:
+        for rows in pages(store, _P, ("title", "abstract"), where, params, batch):
             if limit and done + no_text >= limit:
                 break
             rows = rows[: (limit - done - no_text) if limit else None]

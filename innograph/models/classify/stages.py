@@ -32,15 +32,18 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .inputs import known_labels
+from .plots import new_figure, save_png
+
 CLASS_NAMES = ("Non-AI", "AI")  # Table 4's order
 
 
 def _tri(values: Sequence[Any], n: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(known, value) masks of one stage's labels (``inputs.known_labels``), length-checked."""
     v = list(values)
     if len(v) != n:
         raise ValueError(f"stage {name!r} has {len(v)} labels, the expert set {n}")
-    known = np.array([not pd.isna(x) for x in v], dtype=bool)  # None, NaN, pd.NA: unknown
-    return known, np.array([bool(x) if k else False for x, k in zip(v, known)], dtype=bool)
+    return known_labels(v)
 
 
 def table4(expert: Sequence[Any], stages: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
@@ -114,15 +117,12 @@ def overlaps(expert: Sequence[Any], stages: Mapping[str, Sequence[Any]]) -> pd.D
 def plot_fig3(table: pd.DataFrame, over: pd.DataFrame, path: str | os.PathLike,
               title: str = "") -> Path:
     """Fig. 3 as four panels: a accuracy per stage, b pairwise overlap matrix, c accuracy
-    inside each overlap region, d overlap rate against accuracy in the overlap."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    inside each overlap region, d overlap rate against accuracy in the overlap. A PNG at
+    ``path`` (``plots.new_figure``: Agg canvas, no pyplot); returns the path."""
     acc = table.drop_duplicates("process").set_index("process")["overall_accuracy"]
     names = list(acc.index)
-    fig, ax = plt.subplots(2, 2, figsize=(11, 9))
+    fig = new_figure((11, 9), dpi=110)
+    ax = fig.subplots(2, 2)
     ax[0, 0].bar(names, acc.to_numpy())
     ax[0, 0].set_ylim(0, 1)
     ax[0, 0].set_title("a  accuracy per stage")
@@ -150,9 +150,4 @@ def plot_fig3(table: pd.DataFrame, over: pd.DataFrame, path: str | os.PathLike,
     ax[1, 1].set_title("d  overlap rate vs accuracy")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return save_png(fig, path)

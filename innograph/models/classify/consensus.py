@@ -26,7 +26,7 @@ out instead (the paper does not say; counted in the summary either way).
 Then (``build_training_set``): balanced per stratum (the paper stratifies by IPC section:
 within each stratum the same number of AI and non-AI samples, the smaller class's count,
 optionally capped in total), and split 8:1:1 stratified by (stratum, label)
-(``models.classifier.stratified_split``). Pure: arrays in, arrays out; no store.
+(``splits.stratified_split``). Pure: arrays in, arrays out; no store.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
-import pandas as pd
 
-from .classifier import stratified_split
+from .inputs import known_labels
+from .splits import stratified_split
 
 AI_RULE_LLM = "ai_rule_llm"
 AI_LLM_OUTER = "ai_llm_outer"
@@ -55,9 +55,7 @@ def _tri(values: Sequence[Any] | None, n: int, name: str) -> tuple[np.ndarray, n
     v = list(values)
     if len(v) != n:
         raise ValueError(f"{name} has {len(v)} values, rule has {n}")
-    known = np.array([not pd.isna(x) for x in v], dtype=bool)  # None, NaN, pd.NA: unknown
-    val = np.array([bool(x) if k else False for x, k in zip(v, known)], dtype=bool)
-    return known, val
+    return known_labels(v)
 
 
 def consensus_labels(rule: Sequence[Any], llm: Sequence[Any] | None,
