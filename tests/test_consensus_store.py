@@ -25,15 +25,16 @@ from innograph.graph.store import open_store
 from innograph.loaders.records import Document, RejectLog
 from innograph.pipeline import classify as pc
 from innograph.pipeline.ingest import ingest
-from tests.test_classifier import BB_CSV, NN_CSV, _need
+from tests.conftest import shared_file
+from tests.test_classifier import BB_CSV, NN_CSV
 
 N_PER = 120
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    nn = pd.read_csv(_need(NN_CSV), dtype=str).drop_duplicates("patent_number").head(N_PER)
-    bb = pd.read_csv(_need(BB_CSV), dtype=str).drop_duplicates("patent_number").head(N_PER)
+    nn = pd.read_csv(shared_file(*NN_CSV), dtype=str).drop_duplicates("patent_number").head(N_PER)
+    bb = pd.read_csv(shared_file(*BB_CSV), dtype=str).drop_duplicates("patent_number").head(N_PER)
     docs, rows = [], []
     for y, df in ((True, nn), (False, bb)):
         for k, r in enumerate(df.itertuples()):
