@@ -58,7 +58,7 @@ def _record_everything() -> RecordingDriver:
     from innograph.pipeline.analyze import QUERIES
 
     where, params = pl._where(all_patents=False, redo=False)  # EXISTS { … } subquery
-    list(pl._pages(store, "Patent", ("title", "abstract"), where, {**params, "model": "m"}, 10))
+    list(pl.pages(store, "Patent", ("title", "abstract"), where, {**params, "model": "m"}, 10))
 
     for text in QUERIES.values():  # the analyses' queries must also run on Neo4j
         store.read_table(text, {p: 0 for p in re.findall(r"\$(\w+)", text)})

@@ -74,7 +74,8 @@ def check_cmd(db: Optional[str] = DbOption,
 
     Example: innograph check --db ./innograph.db
     """
-    from ..graph.check import check_store, open_for_check, repair_kuzu
+    from ..graph.check import check_store, open_for_check
+    from ..graph.repair import repair_kuzu
     from ..graph.store import is_neo4j_url, resolve_url
 
     url = resolve_url(db)

@@ -75,7 +75,8 @@ def run_demo(out_dir: str | Path, db: str | None = None, seed: int = 7,
         loaded = ingest(store, docs, rejects)
         summary["rejected"] = loaded.rejected
 
-        from .embed import embed, match
+        from .embed import embed
+        from .match import match
 
         log(f"embedding documents ({embed_method})")
         # Doc2Vec: 60 epochs (not the CLI's 40) recover every planted flow of the small demo
