@@ -30,6 +30,8 @@ BaseModelOption = typer.Option(None, "--base", help="local HF model folder, e.g.
 MaxLengthOption = typer.Option(256, "--max-length")
 EpochsOption = typer.Option(10, "--epochs", help="upper bound (early stopping)")
 BatchSizeOption = typer.Option(16, "--batch-size")
+PredictBatchOption = typer.Option(None, "--batch-size", min=1, help="texts per forward pass "
+                                  "(default 64 on the CPU, 512 on a GPU)")
 LrOption = typer.Option(2e-5, "--lr")
 PatienceOption = typer.Option(3, "--patience")
 
@@ -200,7 +202,7 @@ def classify_predict(outer: Optional[Path] = typer.Option(None, "--outer", help=
                      screen: float = typer.Option(0.5, "--screen", help="outer P(AI) below "
                                                   "this is final non-AI"),
                      threshold: float = typer.Option(0.5, "--threshold"),
-                     batch_size: int = typer.Option(64, "--batch-size"),
+                     batch_size: Optional[int] = PredictBatchOption,
                      use_labels: bool = typer.Option(False, "--use-labels", help="documents "
                                                      "with a teacher label keep it"),
                      redo: bool = typer.Option(False, "--redo"),

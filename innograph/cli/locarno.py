@@ -11,7 +11,7 @@ import typer
 
 from .choices import LocarnoLevel, Monitor, RareClasses, TableOrJson
 from .classify import (BaseModelOption, BatchSizeOption, DeviceOption, EpochsOption, LrOption,
-                       MaxLengthOption, PatienceOption, epoch_line)
+                       MaxLengthOption, PatienceOption, PredictBatchOption, epoch_line)
 from .common import DbOption, console, open_db, out, print_table, user_errors
 from .progress import rich_progress
 
@@ -88,7 +88,7 @@ def locarno_predict(model_dir: Path = typer.Argument(..., help="model directory 
                     all_patents: bool = typer.Option(False, "--all-patents", help="every "
                                                      "patent, not only design patents "
                                                      "(Locarno code or kind design)"),
-                    batch_size: int = typer.Option(64, "--batch-size"),
+                    batch_size: Optional[int] = PredictBatchOption,
                     redo: bool = typer.Option(False, "--redo", help="rewrite patents this "
                                               "model already labelled"),
                     limit: Optional[int] = typer.Option(None, "--limit"),
@@ -113,7 +113,7 @@ def locarno_predict(model_dir: Path = typer.Argument(..., help="model directory 
 def locarno_evaluate(model_dir: Path = typer.Argument(..., help="Locarno model directory"),
                      png: Optional[Path] = typer.Option(None, "--png",
                                                         help="write the confusion matrix PNG"),
-                     batch_size: int = typer.Option(64, "--batch-size"),
+                     batch_size: Optional[int] = PredictBatchOption,
                      fmt: TableOrJson = typer.Option("table", "--format", help="table|json"),
                      device: Optional[str] = DeviceOption, db: Optional[str] = DbOption) -> None:
     """Accuracy, macro/weighted F1, per-class P/R/F1, top-3 against the stored Locarno codes.

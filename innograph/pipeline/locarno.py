@@ -168,7 +168,7 @@ def _captions(store: Store, ids: list[str]) -> dict[str, list[str]]:
 
 
 def predict_locarno(store: Store, model_dir: str | os.PathLike, batch: int = DEFAULT_BATCH_DOCS,
-                    batch_size: int = 64, redo: bool = False, all_patents: bool = False,
+                    batch_size: int | None = None, redo: bool = False, all_patents: bool = False,
                     device: str | None = None, limit: int | None = None,
                     progress: ProgressFactory | None = None) -> dict[str, Any]:
     """Predict the Locarno label of the design patents and write it on their Patent nodes.
@@ -185,7 +185,7 @@ def predict_locarno(store: Store, model_dir: str | os.PathLike, batch: int = DEF
     Returns ``{model, level, with_captions, patents: written, no_text, labels: {label:
     count written}, mean_prob}``.
     """
-    if batch < 1 or batch_size < 1:
+    if batch < 1 or (batch_size is not None and batch_size < 1):
         raise BadInputError("batch and batch_size must be positive")
     model, settings = load_locarno_model(model_dir, device)
     where, params = _where(all_patents, redo)
@@ -225,7 +225,7 @@ def predict_locarno(store: Store, model_dir: str | os.PathLike, batch: int = DEF
 
 
 # ------------------------------------------------------------------------- evaluate
-def evaluate_locarno(store: Store, model_dir: str | os.PathLike, batch_size: int = 64,
+def evaluate_locarno(store: Store, model_dir: str | os.PathLike, batch_size: int | None = None,
                      device: str | None = None, k: int = 3,
                      png: str | os.PathLike | None = None) -> dict[str, Any]:
     """The classifier at ``model_dir`` against the Locarno codes stored on the patents.

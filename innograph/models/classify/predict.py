@@ -26,6 +26,11 @@ from .metrics import p_ai, softmax
 __all__ = ["TextClassifier", "load_classifier", "predict_proba", "predict_labels"]
 
 
+# Texts per forward pass when predicting, unless given: 64 on the CPU, 512 on a GPU (an H200
+# runs MiniLM at 256 tokens at 4,273 docs/s with 64 and 5,643 with 512: benchmarks/gpu.md).
+PREDICT_BATCH = {False: 64, True: 512}
+
+
 class TextClassifier:
     """A trained model directory, loaded once.
 
@@ -77,13 +82,14 @@ class TextClassifier:
             w = self.path / "model.safetensors"
             self.version = f"{self.path.name}-{file_sha(w)[:10] if w.is_file() else 'unknown'}"
 
-    def _logits(self, texts: Sequence[str | None], batch_size: int,
+    def _logits(self, texts: Sequence[str | None], batch_size: int | None,
                 progress: Progress | None) -> np.ndarray:
+        batch_size = batch_size or PREDICT_BATCH[self.device.type == "cuda"]
         ids = encode(self.tokenizer, [t or "" for t in texts], self.max_length)
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         return batch_logits(self.model, ids, pad, self.device, self.amp_dtype, batch_size, progress)
 
-    def predict_proba(self, texts: Sequence[str | None], batch_size: int = 64,
+    def predict_proba(self, texts: Sequence[str | None], batch_size: int | None = None,
                       progress: Progress | None = None) -> np.ndarray:
         """``(n,)`` float64 P(AI) (softmax of the two logits); empty texts are scored as ''.
 
@@ -96,7 +102,7 @@ class TextClassifier:
                 "the 2-class AI model: use predict_labels, or give an AI classifier directory")
         return p_ai(self._logits(texts, batch_size, progress))
 
-    def predict_labels(self, texts: Sequence[str | None], batch_size: int = 64,
+    def predict_labels(self, texts: Sequence[str | None], batch_size: int | None = None,
                        progress: Progress | None = None
                        ) -> tuple[list[str], np.ndarray, np.ndarray]:
         """The most probable class of each text.
@@ -127,7 +133,7 @@ def load_classifier(model_dir: str | os.PathLike, device: str | None = None) -> 
 
 
 def predict_proba(model_dir: "str | os.PathLike | TextClassifier", texts: Sequence[str | None],
-                  batch_size: int = 64, device: str | None = None,
+                  batch_size: int | None = None, device: str | None = None,
                   progress: Progress | None = None) -> np.ndarray:
     """P(AI) of each text under the classifier saved in ``model_dir``: ``(n,)`` float64.
 
@@ -138,7 +144,7 @@ def predict_proba(model_dir: "str | os.PathLike | TextClassifier", texts: Sequen
 
 
 def predict_labels(model_dir: "str | os.PathLike | TextClassifier", texts: Sequence[str | None],
-                   batch_size: int = 64, device: str | None = None,
+                   batch_size: int | None = None, device: str | None = None,
                    progress: Progress | None = None
                    ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """``TextClassifier.predict_labels`` for the classifier saved in ``model_dir``."""

@@ -91,7 +91,7 @@ _PENDING = ("d.ai_model IS NULL OR d.ai_stage IS NULL OR d.is_ai IS NULL OR NOT 
 def predict(store: Store, outer_dir: str | os.PathLike | None = None,
             inner_dir: str | os.PathLike | None = None, screen_threshold: float = 0.5,
             threshold: float = 0.5, labels: Sequence[str] = schema.DOCUMENT_LABELS,
-            batch_docs: int = 2048, batch_size: int = 64, device: str | None = None,
+            batch_docs: int = 2048, batch_size: int | None = None, device: str | None = None,
             redo: bool = False, use_labels: bool = False, limit: int | None = None,
             progress: ProgressFactory | None = None) -> dict[str, Any]:
     """Final AI labels: ``is_ai``, ``ai_prob``, ``ai_stage``, ``ai_model`` on every document.
