@@ -79,7 +79,8 @@ def compare(ref: list, got: list, k: int) -> dict:
 def profile_encode(enc, texts: list[str]) -> dict:
     """cProfile one ``enc.encode(texts)``: seconds in tokenisation (the bulk tokenizer and
     padding, or the token-length pass plus sentence-transformers' ``preprocess``), in the
-    module stack's forward, and in total (profiler overhead included: shares, not rates)."""
+    module stack's forward, and in total (profiler overhead included: shares, not rates).
+    On CUDA the forward is the kernel launches; the kernels' time lands in the rest."""
     import cProfile
     import pstats
 

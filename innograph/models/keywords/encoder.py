@@ -14,7 +14,7 @@ device rule and the one default model, the offline all-MiniLM-L6-v2) at a precis
 
 ``Encoder.encode`` sorts texts by token length and cuts them into token-budget batches
 (little padding). With a fast (Rust) Hugging Face tokenizer it tokenises every text once, in
-bulk (``tokenizers.Tokenizer.encode_batch``), pads with numpy and runs the model's module
+bulk (``tokenizers.Tokenizer.encode_batch_fast``), pads with numpy and runs the model's module
 stack on those features, skipping sentence-transformers' per-text preprocessing (which
 tokenised each string on its own, and ``token_lengths`` had tokenised it a first time);
 other models keep ``SentenceTransformer.encode``. ``EncodeTally`` counts texts embedded for a
@@ -284,12 +284,19 @@ class _BulkTokenizer:
         copy_ = Tokenizer.from_str(backend.to_str())  # the model's own tokenizer stays as is
         max_length = model.max_seq_length
         copy_.no_padding()
-        if max_length:
+        if max_length and max_length < 2**31:  # HF: a "very large" limit truncates nothing
             copy_.enable_truncation(int(max_length), strategy="longest_first",
                                     direction=getattr(tok, "truncation_side", "right"))
         else:
             copy_.no_truncation()
-        return cls(copy_, tok, max_length)
+        bulk = cls(copy_, tok, max_length)
+        # a tokenizer with Python-side steps around its Rust core would differ: check a probe
+        probe = ["", "Neural-network valve, 5 °C; naïve café 東京 🤖 ﬁ", "x " * 600]
+        try:
+            ref = tok(probe, truncation=True, max_length=max_length)["input_ids"]
+        except Exception:  # pragma: no cover
+            return None
+        return bulk if [e.ids for e in bulk.encode(probe)] == [list(r) for r in ref] else None
 
     def encode(self, texts: Sequence[str]) -> list:
         """``tokenizers.Encoding`` per text, in bulk (Rust, parallel); ``encode_batch_fast``
