@@ -10,8 +10,15 @@ how the answers compare with stock's on the documents both ran:
 (mean |A ∩ B| / k), and for exact mode how many differences are ties (the swapped
 keywords' stock scores within 1e-4).
 
+Mode ``exact-st`` is exact mode with sentence-transformers' own ``encode`` per batch (the
+encoder before bulk tokenisation: ``Encoder(bulk=False)``), beside ``exact`` (one bulk
+Rust-tokenizer pass, the module stack run on the padded features); ``--profile`` adds a
+cProfile of each encode path on the run's documents and distinct candidates: the share of
+time in tokenisation, in the model's forward, and the rest.
+
     python benchmarks/bench_keywords.py --n-docs 2000 --ngram both
     python benchmarks/bench_keywords.py --n-docs 200 --ngram 1-3 --modes stock,exact,fast
+    python benchmarks/bench_keywords.py --n-docs 300 --ngram 1-3 --modes exact-st,exact --profile
 """
 
 from __future__ import annotations
@@ -69,6 +76,57 @@ def compare(ref: list, got: list, k: int) -> dict:
             "differ": n - same, "differ_ties": ties}
 
 
+def profile_encode(enc, texts: list[str]) -> dict:
+    """cProfile one ``enc.encode(texts)``: seconds in tokenisation (the bulk tokenizer and
+    padding, or the token-length pass plus sentence-transformers' ``preprocess``), in the
+    module stack's forward, and in total (profiler overhead included: shares, not rates).
+    On CUDA the forward is the kernel launches; the kernels' time lands in the rest."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    w = time.perf_counter()
+    prof.runcall(enc.encode, texts)
+    total = time.perf_counter() - w
+    stats = pstats.Stats(prof).stats  # (file, line, name) -> (cc, nc, tt, ct, callers)
+
+    def cum(*fns) -> float:
+        keys = {(c.co_filename, c.co_firstlineno, c.co_name) for c in
+                (f.__code__ for f in fns)}
+        return sum(v[3] for k, v in stats.items() if k in keys)
+
+    from sentence_transformers.base.modules.transformer import Transformer
+
+    from innograph.models.keywords import encoder as E
+
+    bulk = E._BulkTokenizer
+    # none of these calls another of them: their cumulative times add up
+    tok = cum(E.Encoder.token_lengths, bulk.of, bulk.encode, bulk.features,
+              Transformer.preprocess)
+    fwd = cum(type(enc.model).forward)
+    return {"texts": len(texts), "total_s": total, "tokenise_s": tok, "forward_s": fwd,
+            "other_s": total - tok - fwd}
+
+
+def time_tokenise(enc, texts: list[str]) -> dict:
+    """Wall seconds to turn ``texts`` into padded model inputs, without the forward and
+    without the profiler: the bulk path (one ``encode_batch``, numpy padding per batch), or
+    the per-text one (``token_lengths`` plus sentence-transformers' ``preprocess`` per
+    batch: a lower bound of what ``SentenceTransformer.encode`` spends before the model)."""
+    w = time.perf_counter()
+    if enc.bulk:
+        bulk = enc._bulk_tokenizer()  # made once per encoder, as encode uses it
+        encodings = bulk.encode(texts)
+        lengths = bulk.lengths(encodings)
+        for _ in bulk.features(encodings, lengths, enc.batches(lengths)):
+            pass
+    else:
+        for idx in enc.batches(enc.token_lengths(texts)):
+            enc.model.preprocess([texts[i] for i in idx])
+    wall = time.perf_counter() - w
+    return {"texts": len(texts), "wall_s": wall, "texts_per_s": len(texts) / wall}
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n-docs", type=int, default=2000)
@@ -86,6 +144,8 @@ def main(argv: list[str] | None = None) -> dict:
                     help="CSV with a patent_abstract column (.csv.gz read too)")
     ap.add_argument("--model", default=None,
                     help="local sentence-transformers folder (default: the offline MiniLM)")
+    ap.add_argument("--profile", action="store_true",
+                    help="cProfile the exact-st and exact encode paths (tokenise vs forward)")
     ap.add_argument("--json", default=None, help="write the figures to this file")
     args = ap.parse_args(argv)
 
@@ -110,6 +170,8 @@ def main(argv: list[str] | None = None) -> dict:
     print("command: python benchmarks/bench_keywords.py " + " ".join(argv or sys.argv[1:]))
     print(f"data: {args.data} ({len(texts)} abstracts; stock loop on the first {n_stock})")
     exact_enc = K.load_encoder(args.model, args.device)
+    st_enc = K.Encoder(exact_enc.model, exact_enc.model_id, exact_enc.device, bulk=False,
+                       batch_tokens=exact_enc.batch_tokens, max_batch=exact_enc.max_batch)
     fast_enc = None
     if "fast" in modes:
         fast_enc = K.load_encoder(args.model, args.device, fast=True if args.fast_kind == "auto"
@@ -131,7 +193,7 @@ def main(argv: list[str] | None = None) -> dict:
             outs["stock"] = out
             res["stock"] = {"docs": n_stock, "wall_s": w, "docs_per_s": n_stock / w,
                             "docs_per_cpu_s": n_stock / c}
-        for mode, enc in (("exact", exact_enc), ("fast", fast_enc)):
+        for mode, enc in (("exact-st", st_enc), ("exact", exact_enc), ("fast", fast_enc)):
             if mode not in modes:
                 continue
             st: dict = {}
@@ -147,18 +209,46 @@ def main(argv: list[str] | None = None) -> dict:
                 res[mode]["vs_stock"] = compare(outs["stock"], out[:n_stock], args.top_k)
         if "exact" in outs and "fast" in outs:
             res["fast"]["vs_exact"] = compare(outs["exact"], outs["fast"], args.top_k)
+        if "exact" in outs and "exact-st" in outs:
+            res["exact"]["vs_exact-st"] = compare(outs["exact-st"], outs["exact"], args.top_k)
+            res["exact"]["speedup_vs_st_wall"] = (res["exact"]["docs_per_s"]
+                                                  / res["exact-st"]["docs_per_s"])
+            res["exact"]["speedup_vs_st_cpu"] = (res["exact"]["docs_per_cpu_s"]
+                                                 / res["exact-st"]["docs_per_cpu_s"])
+        if args.profile:
+            batch = K.document_candidates(texts, ng)
+            work = list(dict.fromkeys(t for t in texts if t.strip())) + list(batch.vocab)
+            res["profile"] = {name: profile_encode(enc, work)
+                              for name, enc in (("exact-st", st_enc), ("exact", exact_enc))}
+            res["tokenise"] = {name: time_tokenise(enc, work)
+                               for name, enc in (("exact-st", st_enc), ("exact", exact_enc))}
         report["runs"][tag] = res
         print(f"\n== {tag}-grams, top-{args.top_k} ==")
         for mode, r in res.items():
+            if mode == "profile":
+                for name, p in r.items():
+                    print(f"profile {name:8s} {p['texts']} texts  {p['total_s']:7.1f} s: "
+                          f"tokenise {p['tokenise_s'] / p['total_s']:5.1%}, forward "
+                          f"{p['forward_s'] / p['total_s']:5.1%}, other "
+                          f"{p['other_s'] / p['total_s']:5.1%}")
+                continue
+            if mode == "tokenise":
+                for name, p in r.items():
+                    print(f"tokenise only {name:8s} {p['texts']} texts  {p['wall_s']:7.2f} s "
+                          f"{p['texts_per_s']:10.0f} texts/s")
+                continue
             line = (f"{mode:6s} {r['docs']:5d} docs  {r['wall_s']:8.1f} s  "
                     f"{r['docs_per_s']:7.2f} docs/s  {r['docs_per_cpu_s']:7.2f} docs/cpu-s")
             if "speedup_wall" in r:
                 line += f"  x{r['speedup_wall']:.2f} wall, x{r['speedup_cpu']:.2f} cpu"
+            if "speedup_vs_st_wall" in r:
+                line += (f"  x{r['speedup_vs_st_wall']:.2f} wall, x{r['speedup_vs_st_cpu']:.2f}"
+                         " cpu vs exact-st")
             print(line)
             if "candidates" in r:
                 print(f"       {r['unique_documents']} distinct texts, {r['pairs']} "
                       f"(doc, candidate) pairs, {r['candidates']} distinct candidates embedded")
-            for key in ("vs_stock", "vs_exact"):
+            for key in ("vs_stock", "vs_exact", "vs_exact-st"):
                 if key in r:
                     v = r[key]
                     print(f"       {key}: top-{args.top_k} identical {v['top_identical']:.3f}, "

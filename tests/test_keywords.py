@@ -5,6 +5,7 @@ Real abstracts (shared/data neural-network patents), the offline MiniLM, a real 
 
 from __future__ import annotations
 
+import copy
 import csv
 
 import numpy as np
@@ -200,6 +201,59 @@ def test_duplicate_texts_are_embedded_once_and_answered_alike(encoder, abstracts
     got = K.extract_keywords([abstracts[1], abstracts[2], abstracts[1]], top_k=5,
                              ngram_range=(1, 1), model=encoder, stats=stats)
     assert stats["unique_documents"] == 2 and got[0] == got[2]
+
+
+# ------------------------------------------------------------------ bulk tokenisation
+def _odd_texts(abstracts: list[str]) -> list[str]:
+    """Real abstracts, their 1-3-gram candidates, and edge cases: empty, blank, unicode,
+    a text far past max_seq_length (truncated)."""
+    cands = K.document_candidates(abstracts[:20], (1, 3)).vocab
+    return (abstracts[:40] + list(cands)[:1500]
+            + ["", "   ", "Café naïve résumé — 東京 🤖 ﬁ ΔT≥5 °C", "\tsplit\nlines ",
+               " ".join(abstracts[:6]), "x " * 700])
+
+
+def test_bulk_token_ids_equal_the_hf_tokenizers(abstracts, encoder):
+    texts = _odd_texts(abstracts)
+    m = encoder.model
+    ids = encoder.token_ids(texts)
+    assert ids is not None  # MiniLM's tokenizer is a fast one: encode takes the bulk path
+    ref = m.tokenizer(texts, truncation=True, max_length=m.max_seq_length)["input_ids"]
+    assert ids == ref
+    assert max(map(len, ids)) == m.max_seq_length and min(map(len, ids)) == 2  # cut; [CLS][SEP]
+    assert encoder.token_lengths(texts).tolist() == [len(x) for x in ref]
+    short = K.Encoder(copy.deepcopy(m), encoder.model_id, "cpu")
+    short.token_ids(texts)
+    short.model.max_seq_length = 16  # a changed limit is followed, not the first one cached
+    ref16 = m.tokenizer(texts, truncation=True, max_length=16)["input_ids"]
+    assert short.token_ids(texts) == ref16 and max(map(len, ref16)) == 16
+
+
+def test_bulk_encode_equals_sentence_transformers_encode(abstracts, encoder):
+    texts = _odd_texts(abstracts)
+    seen: list = []
+    tally = K.EncodeTally(lambda done, total: seen.append(done))
+    tally.total(len(texts))
+    got = encoder.encode(texts, tally)
+    assert seen[-1] == len(texts) and len(seen) > 2  # several token-budget batches
+    ref = encoder.model.encode(texts, convert_to_numpy=True)
+    assert got.dtype == np.float32 and got.shape == ref.shape
+    assert np.abs(got - ref).max() <= 1e-5
+    old = K.Encoder(encoder.model, encoder.model_id, "cpu", bulk=False)  # the per-text path
+    assert old.token_ids(texts) is None
+    assert np.abs(got - old.encode(texts)).max() <= 1e-5
+
+
+def test_models_with_a_prompt_keep_sentence_transformers_own_path(abstracts, encoder):
+    m = copy.deepcopy(encoder.model)
+    m.prompts = {"query": "query: "}
+    m.default_prompt_name = "query"
+    enc = K.Encoder(m, encoder.model_id, "cpu")
+    texts = abstracts[:5] + ["neural network", ""]
+    assert enc.token_ids(texts) is None  # the bulk path would drop the prompt
+    got = enc.encode(texts)
+    assert np.abs(got - m.encode(texts, convert_to_numpy=True)).max() <= 1e-5
+    assert np.abs(got - encoder.encode(texts)).max() > 1e-3  # the prompt did change them
 
 
 def _overlap(a: list, b: list, k: int = 5) -> float:

@@ -13,17 +13,22 @@ device rule and the one default model, the offline all-MiniLM-L6-v2) at a precis
   shortlists (figures in ``benchmarks/keywords.md``).
 
 ``Encoder.encode`` sorts texts by token length and cuts them into token-budget batches
-(little padding). ``EncodeTally`` counts texts embedded for a ``(done, total)`` progress
-callback.
+(little padding). With a fast (Rust) Hugging Face tokenizer it tokenises every text once, in
+bulk (``tokenizers.Tokenizer.encode_batch_fast``), pads with numpy and runs the model's module
+stack on those features, skipping sentence-transformers' per-text preprocessing (which
+tokenised each string on its own, and ``token_lengths`` had tokenised it a first time);
+other models keep ``SentenceTransformer.encode``. ``EncodeTally`` counts texts embedded for a
+``(done, total)`` progress callback.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -83,8 +88,14 @@ class Encoder:
     max_batch: int = MAX_BATCH
     exact: "Encoder | None" = None  # float32 twin (int8): embeds documents, rescores shortlists
 
+    bulk: bool = True  # False: always sentence-transformers' own encode (the reference path)
+    _bulk_tok: "_BulkTokenizer | None | bool" = field(default=False, init=False, repr=False)
+
     def token_lengths(self, texts: Sequence[str]) -> np.ndarray:
         """Tokens per text after truncation, special tokens included; (n,) int64."""
+        bulk = self._bulk_tokenizer()
+        if bulk is not None:
+            return bulk.lengths(bulk.encode(texts))
         tok = getattr(self.model, "tokenizer", None)
         max_len = getattr(self.model, "max_seq_length", None) or 512
         if tok is None:  # pragma: no cover - non-HF backends: characters/4 as a proxy
@@ -92,6 +103,12 @@ class Encoder:
         enc = tok(list(texts), add_special_tokens=True, truncation=True, max_length=max_len,
                   return_attention_mask=False, return_token_type_ids=False)
         return np.fromiter((len(x) for x in enc["input_ids"]), np.int64, len(texts))
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]] | None:
+        """The input ids ``encode`` runs for each text (special tokens added, truncated to
+        ``max_seq_length``), or None where ``encode`` takes sentence-transformers' own path."""
+        bulk = self._bulk_tokenizer()
+        return None if bulk is None else [e.ids for e in bulk.encode(texts)]
 
     def batches(self, lengths: np.ndarray) -> list[np.ndarray]:
         """Index groups in ascending length, each within the token budget (≥ 1 text)."""
@@ -112,19 +129,41 @@ class Encoder:
 
         Texts are sorted by token length and cut into batches of at most ``batch_tokens``
         tokens, so short candidates go thousands at a time and padding stays small.
+
+        Fast path (a sentence-transformers model whose tokenizer is a fast Hugging Face
+        tokenizer, with no prompt, ``truncate_dim``, processing overrides or input
+        flattening): each text is tokenised once by the Rust tokenizer in bulk, with the
+        truncation and special tokens sentence-transformers uses; each batch is padded with
+        numpy and run through the module stack (``model(features)["sentence_embedding"]``)
+        on the model's device. The features equal ``SentenceTransformer.encode``'s, so the
+        embeddings equal its own (CPU float32: within 1e-5; ``tests/test_keywords.py``).
+        Other models (slow or no HF tokenizer), or ``bulk=False``, go through
+        ``SentenceTransformer.encode`` batch by batch.
         """
         import torch
 
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        lengths = self.token_lengths(texts)
+        bulk = self._bulk_tokenizer()
+        encodings = bulk.encode(texts) if bulk is not None else None
+        lengths = bulk.lengths(encodings) if bulk is not None else self.token_lengths(texts)
+        groups = self.batches(lengths)
+        if bulk is not None:
+            feats = bulk.features(encodings, lengths, groups)
         out: np.ndarray | None = None
+        device = getattr(self.model, "device", None) or torch.device(self.device)
+        self.model.eval()
         with torch.inference_mode():
-            for idx in self.batches(lengths):
-                emb = self.model.encode([texts[i] for i in idx], batch_size=len(idx),
-                                        convert_to_numpy=False, convert_to_tensor=True,
-                                        show_progress_bar=False)
+            for idx in groups:
+                if bulk is not None:
+                    batch = {k: torch.from_numpy(v).to(device) for k, v in next(feats).items()}
+                    batch["modality"] = "text"
+                    emb = self.model(batch)["sentence_embedding"]
+                else:
+                    emb = self.model.encode([texts[i] for i in idx], batch_size=len(idx),
+                                            convert_to_numpy=False, convert_to_tensor=True,
+                                            show_progress_bar=False)
                 emb = emb.float().cpu().numpy()
                 if out is None:
                     out = np.empty((len(texts), emb.shape[1]), dtype=np.float32)
@@ -133,6 +172,16 @@ class Encoder:
                     progress.advance(len(idx))
         assert out is not None
         return out
+
+    def _bulk_tokenizer(self) -> "_BulkTokenizer | None":
+        """The bulk tokenizer for this model (made once; None → the reference path)."""
+        if not self.bulk:
+            return None
+        max_len = getattr(self.model, "max_seq_length", None)
+        if self._bulk_tok is False or (self._bulk_tok is not None
+                                       and self._bulk_tok.max_length != max_len):
+            self._bulk_tok = _BulkTokenizer.of(self.model)
+        return self._bulk_tok  # type: ignore[return-value]
 
     @property
     def dim(self) -> int:
@@ -195,6 +244,101 @@ def load_encoder(model: Any = None, device: str | None = None, fast: bool | str 
         batch_tokens or (GPU_BATCH_TOKENS if gpu else CPU_BATCH_TOKENS),
         GPU_MAX_BATCH if gpu else MAX_BATCH, exact,
     )
+
+
+class _BulkTokenizer:
+    """A copy of a model's Rust tokenizer (``tokenizers.Tokenizer``) set up as
+    sentence-transformers calls it: special tokens, truncation ``longest_first`` to
+    ``max_seq_length`` on the tokenizer's truncation side, no padding (padded per batch)."""
+
+    def __init__(self, backend: Any, tok: Any, max_length: int | None):
+        self.max_length = max_length
+        self.backend = backend
+        self.pad_id = int(tok.pad_token_id or 0)
+        self.pad_type_id = int(getattr(tok, "pad_token_type_id", 0) or 0)
+        self.left = getattr(tok, "padding_side", "right") == "left"
+        self.names = [n for n in tok.model_input_names
+                      if n in ("input_ids", "attention_mask", "token_type_ids")]
+
+    @classmethod
+    def of(cls, model: Any) -> "_BulkTokenizer | None":
+        """For a plain text sentence-transformers model with a fast tokenizer, else None."""
+        try:
+            first = model[0]
+            tok = model.tokenizer
+            backend = tok.backend_tokenizer
+            plain = (tok.is_fast and "input_ids" in tok.model_input_names
+                     and getattr(first, "processor", tok) is tok
+                     and not getattr(first, "processing_kwargs", None)
+                     and set(getattr(first, "modality_config", {"text": 0})) == {"text"}
+                     and getattr(model, "truncate_dim", None) is None
+                     and getattr(model, "_distributed_inference", None) is None
+                     and model._resolve_prompt(None, None) in (None, "")
+                     and not model._can_flatten_inputs())
+        except Exception:  # not a sentence-transformers model with an HF fast tokenizer
+            return None
+        if not plain:
+            return None
+        from tokenizers import Tokenizer
+
+        copy_ = Tokenizer.from_str(backend.to_str())  # the model's own tokenizer stays as is
+        max_length = model.max_seq_length
+        copy_.no_padding()
+        if max_length and max_length < 2**31:  # HF: a "very large" limit truncates nothing
+            copy_.enable_truncation(int(max_length), strategy="longest_first",
+                                    direction=getattr(tok, "truncation_side", "right"))
+        else:
+            copy_.no_truncation()
+        bulk = cls(copy_, tok, max_length)
+        # a tokenizer with Python-side steps around its Rust core would differ: check a probe
+        probe = ["", "Neural-network valve, 5 °C; naïve café 東京 🤖 ﬁ", "x " * 600]
+        try:
+            ref = tok(probe, truncation=True, max_length=max_length)["input_ids"]
+        except Exception:  # pragma: no cover
+            return None
+        return bulk if [e.ids for e in bulk.encode(probe)] == [list(r) for r in ref] else None
+
+    def encode(self, texts: Sequence[str]) -> list:
+        """``tokenizers.Encoding`` per text, in bulk (Rust, parallel); ``encode_batch_fast``
+        (tokenizers ≥ 0.21: the same ids, no character offsets) where there is one."""
+        run = getattr(self.backend, "encode_batch_fast", None) or self.backend.encode_batch
+        return run(list(texts), add_special_tokens=True)
+
+    @staticmethod
+    def lengths(encodings: list) -> np.ndarray:
+        """Tokens per text, (n,) int64."""
+        return np.fromiter((len(e) for e in encodings), np.int64, len(encodings))
+
+    def features(self, encodings: list, lengths: np.ndarray,
+                 groups: list[np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
+        """Per batch of ``groups`` (index arrays), the padded (batch, longest) int64 arrays
+        ``input_ids``, ``attention_mask`` and, where the model takes them,
+        ``token_type_ids``: the ids are gathered once into one flat array in batch order,
+        and each batch is a slice of it scattered through its attention mask."""
+        order = np.concatenate(groups)
+        total = int(lengths[order].sum())
+        flat_ids = np.fromiter(itertools.chain.from_iterable(encodings[i].ids for i in order),
+                               np.int64, total)
+        flat_types = None
+        if "token_type_ids" in self.names:
+            flat_types = np.fromiter(
+                itertools.chain.from_iterable(encodings[i].type_ids for i in order), np.int64,
+                total)
+        pos = 0
+        for idx in groups:
+            lens = lengths[idx]
+            width, n_tok = int(lens.max()), int(lens.sum())
+            cols = np.arange(width)
+            mask = cols >= (width - lens)[:, None] if self.left else cols < lens[:, None]
+            ids = np.full((len(idx), width), self.pad_id, np.int64)
+            ids[mask] = flat_ids[pos:pos + n_tok]
+            out = {"input_ids": ids, "attention_mask": mask.astype(np.int64)}
+            if flat_types is not None:
+                types = np.full((len(idx), width), self.pad_type_id, np.int64)
+                types[mask] = flat_types[pos:pos + n_tok]
+                out["token_type_ids"] = types
+            pos += n_tok
+            yield out
 
 
 def _instance_id(st: Any) -> str:
