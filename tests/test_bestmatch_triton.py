@@ -26,8 +26,17 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("triton") is None,
                                 reason="triton is not installed (pip install 'innograph[gpu]')")
 
 
+def _triton_version() -> tuple[int, ...]:
+    import triton
+
+    return tuple(int(x) for x in triton.__version__.split("+")[0].split(".")[:2])
+
+
 @pytest.fixture(scope="module")
 def interpreted(tmp_path_factory, repo_root):
+    if _triton_version() < (3, 9):  # seen on the H200 machine (triton 3.6), benchmarks/gpu.md
+        pytest.skip("Triton's CPU interpreter before 3.9 stops in the kernel's loop bound; "
+                    "on a GPU the compiled kernel is checked by test_gpu_fused_kernel_equals_cpu")
     out = tmp_path_factory.mktemp("triton") / "cases.npz"
     env = {**os.environ, "TRITON_INTERPRET": "1"}
     r = subprocess.run([sys.executable, "-m", "tests.triton_cases", str(out)], cwd=repo_root,

@@ -259,7 +259,10 @@ def test_gpu_fit_matches_cpu(data):
     gpu = mmsb.fit(data[0], K, seed=0, device="cuda", verbose=False)
     assert gpu.meta["device"].startswith("cuda")
     assert nmi(cpu.theta.argmax(1), gpu.theta.argmax(1)) >= 0.99
-    assert gpu.meta["loglik"] == pytest.approx(cpu.meta["loglik"], rel=1e-6)
+    # Each fit stops once the log-likelihood gains less than tol = 1e-6 (relative) per
+    # iteration over 10 iterations, so two fits summing in different orders may stop up to
+    # ~10 tol apart. Measured on an H200 (2026-11-30): 1.13e-6 relative.
+    assert gpu.meta["loglik"] == pytest.approx(cpu.meta["loglik"], rel=1e-5)
 
 
 def test_to_hypernetx_has_the_right_sizes():
