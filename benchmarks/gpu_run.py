@@ -570,9 +570,9 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(a, key) is None:
             setattr(a, key, tiny if a.tiny else full)
     if a.device is None:
-        import torch
+        from innograph.runtime import resolve_device
 
-        a.device = "cuda" if torch.cuda.is_available() else "cpu"
+        a.device = resolve_device(None).type  # the one device rule: CUDA, else the CPU
     if a.section:  # one job, in this (child) process
         if a.threads:
             import torch
