@@ -6,7 +6,11 @@ networkx's conventions (checked against networkx on a small graph), and the run 
 client (the client's query runner answering with what GDS's documented semantics return:
 neighbours, weighted degree, betweenness over unordered pairs, Wasserman–Faust closeness,
 arbitrary community / component / node ids).
-The comparison with a real GDS lives in tests/test_live_neo4j.py (needs a server).
+Only the database's answers are canned here: every call goes through the real, typed
+``graphdatascience`` client, which refuses an argument GDS does not take
+(``test_the_client_refuses_an_option_gds_does_not_take``), so a misspelt option fails here;
+whether GDS's numbers equal networkx's is checked only against a real server, in
+tests/test_live_neo4j.py (it skips without one).
 
 The tests that drive the client need ``graphdatascience`` (2.2 pins ``pyarrow<26``); without
 it they skip with that reason."""
@@ -360,6 +364,17 @@ def test_network_metrics_through_the_client():
     assert df2.set_index("node")["betweenness"].to_dict() == pytest.approx(want_btw)
     _s, want = an.network_metrics(G, distance="inverse_weight")
     assert np.allclose(df2["closeness"], want["closeness"])
+
+
+def test_the_client_refuses_an_option_gds_does_not_take():
+    """The boundary the canned tests rely on: the client's typed endpoints reject a keyword
+    that is not a GDS option before anything reaches the database."""
+    G = _graph()
+    client = _canned_client(G)
+    with gds._project(client, "applicant", (2010, 2015)) as P:
+        with pytest.raises(TypeError, match="use_wasserman_fau"):
+            client.closeness.stream(P, use_wasserman_fau=True)
+    assert not any(e == "gds.closeness.stream" for e, _p in client._query_runner.sent)
 
 
 def test_pagerank_through_the_client():
