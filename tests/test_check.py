@@ -47,6 +47,8 @@ from innograph.loaders.synthetic import synthetic_corpus
 from innograph.pipeline.export import export_csvs
 from innograph.pipeline.ingest import ingest
 
+from .test_ingest_export import load_script
+
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
 
@@ -422,18 +424,7 @@ def test_neo4j_check_statements_find_missing_constraints_and_pass_neo4js_linter(
     assert any(q.startswith("SHOW CONSTRAINTS") for q in seen) and len(statements) > 40
 
 
-SHADOW_LOAD = textwrap.dedent("""
-    import sys
-    from innograph.graph.store import open_store
-    from innograph.loaders.records import RejectLog
-    from innograph.loaders.synthetic import synthetic_corpus
-    from innograph.pipeline.ingest import ingest
-    docs, _ = synthetic_corpus(seed=11, n_papers=300, n_patents=300, n_flows=10, n_novel=2)
-    s = open_store(sys.argv[1])
-    print("start", flush=True)
-    ingest(s, docs, RejectLog(None), batch_size=50)
-    s.close()
-""")
+SHADOW_LOAD = load_script(300, 10, 2, 50)
 
 
 def _kill_at_shadow(path: Path, wait: float) -> None:

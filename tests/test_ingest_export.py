@@ -154,19 +154,27 @@ def test_neutralise_follows_owasp():
     assert neutralise("plain") == "plain"
 
 
-KILL_SCRIPT = textwrap.dedent("""
-    import sys
-    from innograph.graph.store import open_store
-    from innograph.loaders.records import RejectLog
-    from innograph.loaders.synthetic import synthetic_corpus
-    from innograph.pipeline.ingest import ingest
-    docs, _ = synthetic_corpus(seed=11, n_papers=1500, n_patents=1500, n_flows=50, n_novel=10)
-    s = open_store(sys.argv[1])
-    print("start", flush=True)
-    ingest(s, docs, RejectLog(None), batch_size=150)
-    s.close()
-    print("done", flush=True)
-""")
+def load_script(per_kind: int, flows: int, novel: int, batch: int) -> str:
+    """A Python program that loads a synthetic corpus (``per_kind`` papers and as many
+    patents) into the store at ``argv[1]`` in batches of ``batch``, printing ``start`` before
+    the load and ``done`` after it: the subject of the kill tests."""
+    return textwrap.dedent(f"""
+        import sys
+        from innograph.graph.store import open_store
+        from innograph.loaders.records import RejectLog
+        from innograph.loaders.synthetic import synthetic_corpus
+        from innograph.pipeline.ingest import ingest
+        docs, _ = synthetic_corpus(seed=11, n_papers={per_kind}, n_patents={per_kind},
+                                   n_flows={flows}, n_novel={novel})
+        s = open_store(sys.argv[1])
+        print("start", flush=True)
+        ingest(s, docs, RejectLog(None), batch_size={batch})
+        s.close()
+        print("done", flush=True)
+    """)
+
+
+KILL_SCRIPT = load_script(1500, 50, 10, 150)
 
 
 @pytest.mark.slow
